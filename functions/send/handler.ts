@@ -1,0 +1,216 @@
+/**
+ * The sender: consumes candidate batches from SQS, applies the delivery rules, and hands every
+ * message of the batch to the channel in as few provider calls as it allows. Returns the records
+ * to retry as batch item failures (ReportBatchItemFailures); the rest are done, exactly once,
+ * thanks to the ledger's conditional claim.
+ */
+import { randomBytes } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DeliveryChannel, DeliveryOutcome, OutgoingMessage } from '../../shared/channels/channel';
+import { PinpointChannel, pinpointClient } from '../../shared/channels/pinpoint';
+import { now as clockNow } from '../../shared/clock';
+import { configFromEnv, type RewakeConfig } from '../../shared/config';
+import { recordDecisions, type DecisionRecord } from '../../shared/delivery/decision-log';
+import { decide } from '../../shared/delivery/rules';
+import type { Candidate } from '../../shared/dormancy/candidate';
+import { ENV, requireEnv } from '../../shared/env';
+import { chooseOffer } from '../../shared/offers/policy';
+import { renderMessage } from '../../shared/offers/render';
+import { logger, metrics, MetricUnit } from '../../shared/observability';
+import { CandidateQueue, sqsClient } from '../../shared/queue/candidate-queue';
+import { documentClient } from '../../shared/store/dynamo';
+import { ProfileStore } from '../../shared/store/profile-store';
+import { SendLedger, type SendRecord } from '../../shared/store/send-ledger';
+
+export interface SendDeps {
+  config: RewakeConfig;
+  profiles: ProfileStore;
+  ledger: SendLedger;
+  queue: CandidateQueue;
+  channel: DeliveryChannel;
+  now: () => Date;
+}
+
+export function depsFromEnv(): SendDeps {
+  const config = configFromEnv();
+  const db = documentClient();
+  return {
+    config,
+    profiles: new ProfileStore(db, requireEnv(ENV.profilesTable)),
+    ledger: new SendLedger(db, requireEnv(ENV.sendsTable)),
+    queue: new CandidateQueue(sqsClient(), requireEnv(ENV.candidatesQueueUrl)),
+    channel: new PinpointChannel(pinpointClient(), {
+      applicationId: requireEnv(ENV.pinpointApplicationId),
+      smsOriginationNumber: config.channels.pinpoint.smsOriginationNumber,
+    }),
+    now: clockNow,
+  };
+}
+
+interface Pending {
+  record: SQSRecord;
+  candidate: Candidate;
+  ledger: SendRecord;
+  message: OutgoingMessage;
+}
+
+export async function sendBatch(event: SQSEvent, deps: SendDeps): Promise<SQSBatchResponse> {
+  const now = deps.now();
+  const failures = new Set<string>();
+  const decisions: DecisionRecord[] = [];
+  const outgoing: Pending[] = [];
+
+  await Promise.all(
+    event.Records.map(async (record) => {
+      try {
+        const pending = await decideRecord(record, deps, now, decisions);
+        if (pending) outgoing.push(pending);
+      } catch (error) {
+        // A record that cannot be handled goes back to the queue, and after maxReceiveCount to
+        // the DLQ: never dropped silently.
+        logger.error('candidate failed', { messageId: record.messageId, error: error as Error });
+        failures.add(record.messageId);
+      }
+    }),
+  );
+
+  const outcomes = await deliver(deps.channel, outgoing.map((p) => p.message));
+  await Promise.all(
+    outgoing.map(async (p) => {
+      const outcome = outcomes.get(p.message.key)!;
+      const { userId, campaign, step } = p.candidate;
+      const base = { userId, campaign, step, channel: p.message.channel, tier: p.candidate.tier, offerId: p.ledger.offerId, at: now.toISOString() };
+      try {
+        if (outcome.result === 'sent') {
+          await deps.ledger.settle(userId, campaign, step, { status: 'sent', messageId: outcome.messageId, detail: outcome.status, at: now.toISOString() });
+          decisions.push({ ...base, decision: 'sent', reason: outcome.status });
+        } else if (outcome.result === 'suppress') {
+          await deps.ledger.settle(userId, campaign, step, { status: 'failed', detail: outcome.status, at: now.toISOString() });
+          decisions.push({ ...base, decision: 'failed', reason: outcome.status });
+        } else {
+          await deps.ledger.release(userId, campaign, step, outcome.status);
+          decisions.push({ ...base, decision: 'retry', reason: outcome.status });
+          failures.add(p.record.messageId);
+        }
+      } catch (error) {
+        logger.error('ledger settle failed', { messageId: p.record.messageId, error: error as Error });
+        failures.add(p.record.messageId);
+      }
+    }),
+  );
+
+  recordDecisions(decisions);
+  for (const d of decisions) metrics.addMetric(`Decision_${d.decision}`, MetricUnit.Count, 1);
+  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisions: DecisionRecord[]): Promise<Pending | undefined> {
+  const candidate = parseCandidate(record.body);
+  const { config } = deps;
+  const { userId, campaign, step } = candidate;
+  const at = now.toISOString();
+
+  // Deferred by quiet hours and not yet due: hop through the queue again (SQS delays ≤ 15 min).
+  if (candidate.notBefore && Date.parse(candidate.notBefore) > now.getTime()) {
+    await deps.queue.defer(candidate, (Date.parse(candidate.notBefore) - now.getTime()) / 1000);
+    return undefined;
+  }
+
+  const [profile, { entries, deleted }] = await Promise.all([deps.profiles.get(userId), deps.ledger.forUser(userId)]);
+  const decision = decide({
+    profile,
+    deleted,
+    holdout: candidate.holdout,
+    campaign,
+    step,
+    scoredAt: candidate.scoredAt,
+    ledger: entries.map((e) => ({ campaign: e.campaign, step: e.step, status: e.status, at: e.at })),
+    now,
+    availableChannels: deps.channel.channels,
+    delivery: config.delivery,
+  });
+  const offer = chooseOffer(candidate.tier, candidate.reason, step, config.offers);
+  const ledger: SendRecord = { ...stripTransient(candidate), status: 'queued', queuedAt: entries.find((e) => e.campaign === campaign && e.step === step)?.queuedAt ?? at, offerId: offer.id, discountPercent: offer.discountPercent };
+  const log = { userId, campaign, step, tier: candidate.tier, offerId: offer.id, at };
+
+  switch (decision.outcome) {
+    case 'holdout':
+      // Recorded with everything the report needs, as if sent now; never sent.
+      if (await deps.ledger.record({ ...ledger, status: 'holdout', at, channel: decision.channel ?? undefined })) {
+        decisions.push({ ...log, decision: 'holdout', channel: decision.channel ?? undefined });
+      }
+      return undefined;
+    case 'suppress':
+      if (decision.reason !== 'already_handled' && (await deps.ledger.record({ ...ledger, status: 'suppressed', detail: decision.reason, at }))) {
+        decisions.push({ ...log, decision: 'suppressed', reason: decision.reason });
+      }
+      return undefined;
+    case 'defer': {
+      // Queue first, ledger second: a crash in between leaves a message to retry, not a ledger
+      // entry waiting for a message that does not exist.
+      await deps.queue.defer({ ...candidate, notBefore: decision.notBefore }, (Date.parse(decision.notBefore) - now.getTime()) / 1000);
+      await deps.ledger.record({ ...ledger, status: 'deferred', notBefore: decision.notBefore, detail: decision.reason });
+      decisions.push({ ...log, decision: 'deferred', reason: decision.reason });
+      return undefined;
+    }
+    case 'send': {
+      const locale = profile?.locale ?? config.locale;
+      const couponCode = offer.kind === 'coupon' || offer.kind === 'vip_discount' ? newCouponCode() : undefined;
+      const couponExpiresOn = couponCode ? new Date(now.getTime() + offer.validDays * 86_400_000).toISOString().slice(0, 10) : undefined;
+      // PIPL Art. 24: no personalisation for users who refused it.
+      const categories = profile?.personalisedRecommendations ? Object.keys(profile.categoryAffinity).slice(0, 2) : [];
+      const rendered = renderMessage({ brand: config.brand, locale, channel: decision.channel, offer, couponCode, expiresOn: couponExpiresOn, categories });
+      const claimed = await deps.ledger.claim({ ...ledger, channel: decision.channel, couponCode, couponExpiresOn, at });
+      if (!claimed) return undefined; // another delivery of this record, or another sender, has it
+      return {
+        record,
+        candidate,
+        ledger: { ...ledger, couponCode },
+        message: { key: record.messageId, userId, campaign, step, channel: decision.channel, address: decision.address, ...rendered },
+      };
+    }
+  }
+}
+
+/** One provider pass for the whole batch; a failed call means every message in it is retried. */
+async function deliver(channel: DeliveryChannel, messages: OutgoingMessage[]): Promise<Map<string, DeliveryOutcome>> {
+  if (messages.length === 0) return new Map();
+  try {
+    const outcomes = await channel.send(messages);
+    return new Map(outcomes.map((o) => [o.key, o]));
+  } catch (error) {
+    logger.warn('provider call failed; the batch will be retried', { error: error as Error, messages: messages.length });
+    return new Map(messages.map((m) => [m.key, { key: m.key, result: 'retry', status: (error as Error).name || 'PROVIDER_ERROR' }]));
+  }
+}
+
+function parseCandidate(body: string): Candidate {
+  const candidate = JSON.parse(body) as Candidate;
+  if (typeof candidate?.userId !== 'string' || typeof candidate.campaign !== 'string' || !Number.isInteger(candidate.step)) {
+    throw new Error('Malformed candidate message: needs userId, campaign and step');
+  }
+  return candidate;
+}
+
+function stripTransient({ notBefore: _notBefore, ...candidate }: Candidate) {
+  return candidate;
+}
+
+/** Unguessable: 40 random bits, in an alphabet without look-alikes (no 0/O, 1/I). */
+function newCouponCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(10);
+  let code = '';
+  for (const b of bytes) code += alphabet[b % alphabet.length];
+  return `RW${code.slice(0, 4)}${code.slice(4, 8)}`;
+}
+
+let deps: SendDeps | undefined;
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(async (event) => sendBatch(event, (deps ??= depsFromEnv())));

@@ -1,0 +1,16 @@
+/**
+ * Where the stack finds the code it bundles. Resolved from this file rather than the working
+ * directory, so `cdk synth` and the infra tests agree wherever they are started from.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** NodejsFunction refuses to bundle without a lock file; the repo commits one at its root. */
+export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');
+
+/** The thin Lambda handler of one pipeline stage: functions/<stage>/handler.ts. */
+export function handlerEntry(stage: 'ingest' | 'scan' | 'send'): string {
+  return join(REPO_ROOT, 'functions', stage, 'handler.ts');
+}

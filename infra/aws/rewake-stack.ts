@@ -1,0 +1,133 @@
+import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { RewakeConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+import { AlarmTopic } from './constructs/alarm-topic';
+import { DeliveryQueue } from './constructs/delivery-queue';
+import { IngestApi } from './constructs/ingest-api';
+import { ScheduledScan } from './constructs/scheduled-scan';
+import { Tables } from './constructs/tables';
+
+/** Logical id of the stack parameter that supplies the Pinpoint project id at deploy time. */
+export const PINPOINT_APPLICATION_ID_PARAMETER = 'PinpointApplicationId';
+
+/**
+ * Lambda allows 4 KB for all of a function's environment variables together; the config travels as
+ * one of them. What is left after this covers table names, the queue URL and the fixed variables.
+ */
+export const MAX_CONFIG_ENV_BYTES = 3 * 1024;
+
+export interface RewakeStackProps extends StackProps {
+  /** The validated configuration (shared/config.ts parseConfig). */
+  readonly config: RewakeConfig;
+  /**
+   * Create API Gateway's account-level CloudWatch Logs role (see IngestApi).
+   * @default true
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+}
+
+/**
+ * Rewake on AWS, read top to bottom as the data flows:
+ * API → ingest λ → tables; schedule → scan λ → candidates queue → sender λ → Pinpoint.
+ *
+ * Rewake never creates a Pinpoint project (Pinpoint takes no new customers): it sends through an
+ * existing one, named in config.channels.pinpoint.applicationId or, when that is unset, by the
+ * PinpointApplicationId parameter at deploy time.
+ */
+export class RewakeStack extends Stack {
+  public readonly tables: Tables;
+  public readonly alarms: AlarmTopic;
+  public readonly delivery: DeliveryQueue;
+  public readonly scheduledScan: ScheduledScan;
+  public readonly ingestApi: IngestApi;
+  /** The Pinpoint project id the sender uses: a literal from config, or the parameter's token. */
+  public readonly pinpointApplicationId: string;
+
+  constructor(scope: Construct, id: string, props: RewakeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    assertConfigFitsLambdaEnvironment(config);
+
+    this.pinpointApplicationId = config.channels.pinpoint.applicationId ?? this.pinpointApplicationIdParameter();
+
+    this.tables = new Tables(this, 'Tables');
+    this.alarms = new AlarmTopic(this, 'Alarms');
+    this.delivery = new DeliveryQueue(this, 'Delivery', {
+      config,
+      tables: this.tables,
+      alarms: this.alarms,
+      pinpointApplicationId: this.pinpointApplicationId,
+    });
+    this.scheduledScan = new ScheduledScan(this, 'ScheduledScan', {
+      config,
+      tables: this.tables,
+      candidatesQueue: this.delivery.queue,
+      alarms: this.alarms,
+    });
+    this.ingestApi = new IngestApi(this, 'IngestApi', {
+      config,
+      tables: this.tables,
+      cloudWatchRole: props.apiGatewayCloudWatchRole,
+    });
+
+    this.outputs();
+  }
+
+  private pinpointApplicationIdParameter(): string {
+    // No default: synth needs no value, and deploy fails fast unless one is given.
+    return new CfnParameter(this, PINPOINT_APPLICATION_ID_PARAMETER, {
+      type: 'String',
+      description:
+        'Id of an existing Amazon Pinpoint project the sender sends through (32 lowercase hex characters). ' +
+        'Rewake never creates one. Unused when config.channels.pinpoint.applicationId is set.',
+      allowedPattern: '^[a-f0-9]{32}$',
+      constraintDescription: 'must be a 32-character lowercase hex Pinpoint project id',
+    }).valueAsString;
+  }
+
+  private outputs(): void {
+    const api = this.ingestApi;
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the ingest API (POST v1/events, GET|DELETE v1/users/{userId})',
+      value: api.api.url,
+    });
+    new CfnOutput(this, 'ApiKeyId', {
+      description: 'Id of the API key; its value: aws apigateway get-api-key --include-value --api-key <id>',
+      value: api.apiKey.keyId,
+    });
+    new CfnOutput(this, 'CandidatesDeadLetterQueueArn', {
+      description: 'Redrive after fixing the cause: aws sqs start-message-move-task --source-arn <this>',
+      value: this.delivery.deadLetterQueue.queueArn,
+    });
+    new CfnOutput(this, 'FailedScanRunsQueueUrl', {
+      description: 'Scheduled scan runs that failed or never started',
+      value: this.scheduledScan.failedRunsQueue.queueUrl,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe operators here (email, chat, pager) for dead-letter alarms',
+      value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'ScanFunctionName', {
+      description: 'Run a scan by hand: aws lambda invoke --function-name <this> --payload \'{"source":"schedule"}\'',
+      value: this.scheduledScan.scan.function.functionName,
+    });
+    for (const { definition, table } of this.tables.all) {
+      new CfnOutput(this, `${definition.id}TableName`, { value: table.tableName });
+    }
+  }
+}
+
+/**
+ * The config reaches each Lambda as JSON in REWAKE_CONFIG, and Lambda rejects a deployment whose
+ * environment exceeds 4 KB; better to say so at synth than half-way through `cdk deploy`.
+ */
+export function assertConfigFitsLambdaEnvironment(config: RewakeConfig): void {
+  const bytes = Buffer.byteLength(JSON.stringify(config), 'utf8');
+  if (bytes > MAX_CONFIG_ENV_BYTES) {
+    throw new ConfigError(
+      `Invalid configuration:\n  (root): is ${bytes} bytes as JSON, over the ${MAX_CONFIG_ENV_BYTES} bytes it may take ` +
+        'of a Lambda function\'s 4 KB environment. Shorten long values (templates, brand text) or move them out of the config.',
+    );
+  }
+}

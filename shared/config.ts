@@ -1,0 +1,209 @@
+/**
+ * Rewake's one typed configuration: thresholds, tiers, offers, caps, quiet hours, holdout share,
+ * channels and schedules. Defaults run the local demo; a deployment overrides what it needs in
+ * `rewake.config.json` (or the file named by REWAKE_CONFIG_FILE / cdk context `rewakeConfig`).
+ *
+ * The same schema validates at `cdk synth`, at local start-up and at Lambda cold start, so a bad
+ * value fails early with a message naming the field, never half-way through a send.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+const timezone = z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai');
+
+export const CHANNELS = ['push', 'sms', 'email', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const TIERS = ['high', 'medium', 'low'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const offerSchema = z.object({
+  /** Stable id used in reports: which offer a user got. */
+  id: z.string().min(1),
+  kind: z.enum(['vip_discount', 'coupon', 'promotion', 'greeting']),
+  /** Percentage off, where the offer carries one. */
+  discountPercent: z.number().min(0).max(90).default(0),
+  /** Days a coupon stays valid after the send. */
+  validDays: z.number().int().min(1).max(365).default(14),
+  /** Template id in shared/offers/templates.ts. */
+  template: z.string().min(1),
+});
+export type Offer = z.infer<typeof offerSchema>;
+
+export const configSchema = z
+  .object({
+    /** Brand name used in messages. */
+    brand: z.string().min(1).default('Rewake Shop'),
+    locale: z.enum(LOCALES).default('zh-CN'),
+    events: z
+      .object({
+        /** Days raw events are kept (DynamoDB TTL). Profiles keep their aggregates for good. */
+        retentionDays: z.number().int().min(1).max(3650).default(400),
+        maxEventsPerRequest: z.number().int().min(1).max(1000).default(500),
+        maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+      })
+      .prefault({}),
+    dormancy: z
+      .object({
+        /** Dormant: no purchase for this many days (the seed's example is 180). */
+        dormantAfterDaysWithoutPurchase: z.number().int().min(1).default(180),
+        /** Dormant: no activity of any kind for this many days. */
+        dormantAfterDaysWithoutActivity: z.number().int().min(1).default(90),
+        /** Lost: no purchase for this many days; past the point where win-back is worth a message. */
+        lostAfterDaysWithoutPurchase: z.number().int().min(1).default(540),
+        /** At risk: days since last purchase exceed k × the user's own median inter-purchase interval. */
+        atRiskCycleMultiple: z.number().min(1).default(2),
+        /** ...and the user's own cycle counts once they have at least this many purchase days. */
+        minPurchaseDaysForCycle: z.number().int().min(2).default(3),
+        /** Never flag anyone at risk sooner than this many days after their last purchase. */
+        minDaysBeforeAtRisk: z.number().int().min(1).default(30),
+      })
+      .prefault({}),
+    tiers: z
+      .object({
+        /** 'quantile': cut points are quantiles of the dormant population's value; 'threshold': fixed amounts. */
+        method: z.enum(['quantile', 'threshold']).default('quantile'),
+        highQuantile: z.number().gt(0).lt(1).default(0.8),
+        mediumQuantile: z.number().gt(0).lt(1).default(0.4),
+        highThreshold: z.number().min(0).default(500),
+        mediumThreshold: z.number().min(0).default(100),
+      })
+      .prefault({})
+      .refine((t) => t.mediumQuantile < t.highQuantile, {
+        message: 'mediumQuantile must be below highQuantile',
+        path: ['mediumQuantile'],
+      })
+      .refine((t) => t.mediumThreshold < t.highThreshold, {
+        message: 'mediumThreshold must be below highThreshold',
+        path: ['mediumThreshold'],
+      }),
+    holdout: z
+      .object({
+        /** Share of candidates kept as an untouched control group, per campaign. */
+        share: z.number().min(0).max(0.5).default(0.1),
+        /** Changing the salt reshuffles who is in the holdout; keep it fixed for a campaign's life. */
+        salt: z.string().min(1).default('rewake-holdout-v1'),
+      })
+      .prefault({}),
+    campaigns: z
+      .object({
+        winback: z
+          .object({
+            id: z.string().min(1).default('winback'),
+            /** Days after entering the campaign at which each step is sent. */
+            stepDays: z.array(z.number().int().min(0)).min(1).default([0, 7, 21]),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    offers: z
+      .object({
+        /** Offer per value tier (seed §3.3): VIP care for high value, coupons for medium, promotion for low. */
+        byTier: z
+          .object({
+            high: offerSchema.default({ id: 'vip-20', kind: 'vip_discount', discountPercent: 20, validDays: 30, template: 'vip' }),
+            medium: offerSchema.default({ id: 'coupon-10', kind: 'coupon', discountPercent: 10, validDays: 14, template: 'coupon' }),
+            low: offerSchema.default({ id: 'promo-general', kind: 'promotion', discountPercent: 5, validDays: 7, template: 'promotion' }),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    delivery: z
+      .object({
+        defaultTimezone: timezone.default('Asia/Shanghai'),
+        quietHours: z
+          .object({ start: hhmm.default('21:00'), end: hhmm.default('09:00') })
+          .prefault({}),
+        /** At most `max` win-back messages per user in any window of `days` days. */
+        frequencyCaps: z
+          .array(z.object({ days: z.number().int().min(1), max: z.number().int().min(0) }))
+          .default([
+            { days: 7, max: 1 },
+            { days: 30, max: 3 },
+          ]),
+        /** Channels tried in this order when the user has no usable preference. */
+        channelOrder: z.array(z.enum(CHANNELS)).min(1).default(['push', 'sms', 'email']),
+      })
+      .prefault({}),
+    channels: z
+      .object({
+        pinpoint: z
+          .object({
+            /**
+             * An existing Pinpoint project id. Pinpoint takes no new customers, so Rewake never
+             * creates one. On AWS it can also come from the stack parameter PinpointApplicationId.
+             */
+            applicationId: z
+              .string()
+              .regex(/^[a-f0-9]{32}$/, 'must be a 32-character lowercase hex Pinpoint project id')
+              .optional(),
+            /** Sender id / origination identity for SMS sent through Pinpoint, if the project has one. */
+            smsOriginationNumber: z.string().optional(),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    queue: z
+      .object({
+        /** Receives before a candidate message moves to the dead-letter queue. */
+        maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+        visibilityTimeoutSeconds: z.number().int().min(1).max(43200).default(120),
+        senderBatchSize: z.number().int().min(1).max(10).default(10),
+      })
+      .prefault({}),
+    schedule: z
+      .object({
+        /** When the dormancy scan runs, in `timezone`. EventBridge Scheduler cron (6 fields). */
+        scanCron: z.string().regex(/^(\S+\s+){5}\S+$/, 'must be a 6-field cron: min hour day month weekday year').default('0 2 * * ? *'),
+        timezone: timezone.default('Asia/Shanghai'),
+        /** Parallel-scan segments the daily scan fans out over. */
+        scanSegments: z.number().int().min(1).max(1000).default(4),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type RewakeConfig = z.infer<typeof configSchema>;
+/** What a config file may contain: any subset of the full config. */
+export type RewakeConfigInput = z.input<typeof configSchema>;
+
+/** Parses and validates raw config; throws ConfigError naming every bad field. */
+export function parseConfig(raw: unknown, source = 'configuration'): RewakeConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid ${source}:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+export const defaultConfig = (): RewakeConfig => parseConfig({});
+
+/** Lambdas receive their config as JSON in this environment variable, set by the stack. */
+export const CONFIG_ENV = 'REWAKE_CONFIG';
+
+/** Config for a running handler: REWAKE_CONFIG if set, else defaults. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RewakeConfig {
+  const raw = env[CONFIG_ENV];
+  if (!raw) return defaultConfig();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${CONFIG_ENV} is not valid JSON`);
+  }
+  return parseConfig(parsed, CONFIG_ENV);
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

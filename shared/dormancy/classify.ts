@@ -1,0 +1,93 @@
+/**
+ * Rule-based lifecycle state and likely cause (seed §2.1–2.2). The model-based part (P(alive),
+ * lifetime value) plugs in through `ModelScore`; with no model the rules alone decide.
+ */
+import type { RewakeConfig } from '../config';
+import type { Profile } from '../profiles/aggregate';
+
+export const STATES = ['active', 'at_risk', 'dormant', 'lost'] as const;
+export type DormancyState = (typeof STATES)[number];
+
+export const REASONS = ['still_browsing', 'service_issue', 'fading_engagement', 'no_novelty', 'unknown'] as const;
+export type ReasonCode = (typeof REASONS)[number];
+
+export interface Assessment {
+  state: DormancyState;
+  /** Which rule set the state, for the report and for operators tuning thresholds. */
+  rule: 'no_purchase_days' | 'no_activity_days' | 'own_cycle' | 'lost_days' | 'model_p_alive' | 'recent';
+  reason: ReasonCode;
+  daysSinceLastPurchase: number | null;
+  daysSinceLastActivity: number;
+  /** The user's own typical gap between purchase days, when they have enough history. */
+  cycleDays: number | null;
+  /** The day the user's own rhythm says they should have bought again ("predicted dormancy point"). */
+  predictedDormancyDay: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+export function assess(profile: Profile, asOf: Date, rules: RewakeConfig['dormancy']): Assessment {
+  const daysSinceLastActivity = daysBetween(profile.lastSeenAt, asOf);
+  const daysSinceLastPurchase = profile.lastPurchaseAt ? daysBetween(profile.lastPurchaseAt, asOf) : null;
+  const cycleDays =
+    profile.interPurchase && profile.purchaseDays >= rules.minPurchaseDaysForCycle ? profile.interPurchase.medianDays : null;
+  const atRiskAfter = cycleDays === null ? null : Math.max(rules.minDaysBeforeAtRisk, rules.atRiskCycleMultiple * cycleDays);
+  const predictedDormancyDay =
+    atRiskAfter !== null && profile.lastPurchaseAt
+      ? new Date(Date.parse(profile.lastPurchaseAt) + atRiskAfter * DAY_MS).toISOString().slice(0, 10)
+      : null;
+
+  const base = { daysSinceLastPurchase, daysSinceLastActivity, cycleDays, predictedDormancyDay };
+  const reason = likelyCause(profile, asOf);
+  const sincePurchaseOrEver = daysSinceLastPurchase ?? daysBetween(profile.firstSeenAt, asOf);
+
+  if (sincePurchaseOrEver >= rules.lostAfterDaysWithoutPurchase && daysSinceLastActivity >= rules.dormantAfterDaysWithoutActivity) {
+    return { ...base, state: 'lost', rule: 'lost_days', reason };
+  }
+  if (daysSinceLastPurchase !== null && daysSinceLastPurchase >= rules.dormantAfterDaysWithoutPurchase) {
+    return { ...base, state: 'dormant', rule: 'no_purchase_days', reason };
+  }
+  if (daysSinceLastActivity >= rules.dormantAfterDaysWithoutActivity) {
+    return { ...base, state: 'dormant', rule: 'no_activity_days', reason };
+  }
+  if (atRiskAfter !== null && daysSinceLastPurchase !== null && daysSinceLastPurchase > atRiskAfter) {
+    return { ...base, state: 'at_risk', rule: 'own_cycle', reason };
+  }
+  return { ...base, state: 'active', rule: 'recent', reason: 'unknown' };
+}
+
+/**
+ * The likely cause steers the message (seed §2.2). Checked in order of how actionable it is:
+ * a service problem first (apologise before selling), then browsing-without-buying (a price or
+ * need change: recommend and discount), then fading engagement, then no novelty.
+ */
+export function likelyCause(profile: Profile, asOf: Date): ReasonCode {
+  const lastPurchase = profile.lastPurchaseAt ? Date.parse(profile.lastPurchaseAt) : null;
+  const serviceAt = Math.max(
+    profile.lastSupportTicketAt ? Date.parse(profile.lastSupportTicketAt) : -Infinity,
+    profile.lastRefundAt ? Date.parse(profile.lastRefundAt) : -Infinity,
+  );
+  // A ticket or refund near the end of the user's activity (within 60 days before it went quiet).
+  if (Number.isFinite(serviceAt) && serviceAt >= Date.parse(profile.lastSeenAt) - 60 * DAY_MS) return 'service_issue';
+
+  const lastBrowse = profile.lastSeenByType.browse ? Date.parse(profile.lastSeenByType.browse) : null;
+  if (lastBrowse !== null && (lastPurchase === null || lastBrowse > lastPurchase + 7 * DAY_MS) && asOf.getTime() - lastBrowse < 60 * DAY_MS) {
+    return 'still_browsing';
+  }
+
+  // Fading: active on fewer days in the last 90 days of history than in the 90 before.
+  const lastSeen = Date.parse(profile.lastSeenAt);
+  const recent = profile.recentActiveDays.filter((d) => Date.parse(d) > lastSeen - 90 * DAY_MS).length;
+  const earlier = profile.recentActiveDays.length - recent;
+  if (earlier >= 3 && recent < earlier / 2) return 'fading_engagement';
+
+  // No novelty: a repeat buyer whose interest sat in one category (they may have run out of new things there).
+  const categories = Object.keys(profile.categoryAffinity);
+  if (profile.purchaseDays >= 2 && categories.length === 1) return 'no_novelty';
+
+  return 'unknown';
+}
+
+function daysBetween(isoTime: string, asOf: Date): number {
+  return Math.max(0, Math.floor((asOf.getTime() - Date.parse(isoTime)) / DAY_MS));
+}

@@ -1,0 +1,326 @@
+/**
+ * From transactions to the per-customer statistics the models need, and compression of those
+ * statistics into distinct rows with counts so a fit costs O(distinct rows), not O(customers).
+ *
+ * Definitions (those that reproduce Fader, Hardie & Lee's CDNOW numbers exactly; see
+ * tests/fixtures/cdnow/README.md):
+ * - All transactions by one customer on one calendar day are merged into one (amounts summed).
+ * - Only customers whose first purchase is on or before the calibration end are summarised.
+ * - x   = number of repeat transactions in the calibration period: days with a purchase after
+ *         the first purchase day, up to and including the calibration end day.
+ * - t_x = (last calibration repeat purchase day − first purchase day) / periodDays, 0 if x = 0.
+ * - T   = (calibration end day − first purchase day) / periodDays.
+ * - m_x = mean value of the repeat transactions only (the first purchase is excluded); 0 if x = 0.
+ * - x*  = repeat transactions after the calibration end, up to the holdout end (if one is given).
+ *
+ * Days are whole UTC days counted from 1970-01-01 ("epoch days").
+ */
+
+/** One purchase. `day` is an epoch day (see `epochDay`). */
+export interface Transaction {
+  customerId: string;
+  day: number;
+  amount: number;
+}
+
+/** Per-customer summary, column-oriented (index i is one customer). Times are in periods. */
+export interface CustomerSummaries {
+  ids: string[];
+  /** Repeat transactions in the calibration period. */
+  x: Float64Array;
+  /** Recency: time of the last repeat transaction since the first purchase (0 if x = 0). */
+  tx: Float64Array;
+  /** Age: calibration end minus first purchase. */
+  T: Float64Array;
+  /** Mean value of the repeat transactions (0 if x = 0). */
+  mx: Float64Array;
+  /** First purchase, epoch day. */
+  firstDay: Int32Array;
+  /** Repeat transactions in the holdout period (all zero unless a holdout end was given). */
+  xStar: Float64Array;
+  /** Length of one time unit in days (7 = weeks). */
+  periodDays: number;
+  calibrationEndDay: number;
+  holdoutEndDay?: number;
+}
+
+export interface SummarizeOptions {
+  /** Last day of the calibration period (inclusive), epoch day. */
+  calibrationEndDay: number;
+  /** Days per time unit. Default 7 (weeks). */
+  periodDays?: number;
+  /** Last day of the holdout period (inclusive), epoch day; enables x*. */
+  holdoutEndDay?: number;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** Epoch day of a calendar date. */
+export function epochDay(year: number, month: number, day: number): number {
+  return Math.floor(Date.UTC(year, month - 1, day) / MS_PER_DAY);
+}
+
+/**
+ * Parses `YYYY-MM-DD`, `YYYYMMDD`, or an ISO timestamp (`YYYY-MM-DDTHH:MM…` or `YYYY-MM-DD HH:MM…`)
+ * to an epoch day. A timestamp's calendar date is taken as written (its local date), not shifted
+ * to UTC, so a purchase is counted on the day the source system recorded it. Returns NaN when
+ * the text is not a valid date.
+ */
+export function parseDay(text: string): number {
+  const s = text.trim();
+  let m = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/.exec(s);
+  if (!m) m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+  if (!m) return NaN;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
+  const day = epochDay(y, mo, d);
+  // Reject dates such as 2023-02-30 that Date.UTC silently rolls over.
+  const back = new Date(day * MS_PER_DAY);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return NaN;
+  return day;
+}
+
+/** `YYYY-MM-DD` of an epoch day. */
+export function formatDay(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/**
+ * Summarises transactions per customer with the definitions above. Customers are returned in
+ * order of first appearance in the input.
+ */
+export function summarizeTransactions(transactions: Iterable<Transaction>, options: SummarizeOptions): CustomerSummaries {
+  const periodDays = options.periodDays ?? 7;
+  const calEnd = options.calibrationEndDay;
+  const holdEnd = options.holdoutEndDay;
+  if (!(periodDays > 0)) throw new RangeError('periodDays must be positive');
+  // Group by customer, then by day (merging same-day purchases).
+  const byCustomer = new Map<string, Map<number, number>>();
+  for (const t of transactions) {
+    let days = byCustomer.get(t.customerId);
+    if (!days) {
+      days = new Map();
+      byCustomer.set(t.customerId, days);
+    }
+    days.set(t.day, (days.get(t.day) ?? 0) + t.amount);
+  }
+  const ids: string[] = [];
+  const xs: number[] = [];
+  const txs: number[] = [];
+  const Ts: number[] = [];
+  const mxs: number[] = [];
+  const firsts: number[] = [];
+  const xStars: number[] = [];
+  for (const [id, days] of byCustomer) {
+    const sorted = [...days.keys()].sort((a, b) => a - b);
+    const first = sorted[0]!;
+    if (first > calEnd) continue; // not yet a customer at the calibration end
+    let x = 0;
+    let last = first;
+    let spend = 0;
+    let xStar = 0;
+    for (let i = 1; i < sorted.length; i++) {
+      const d = sorted[i]!;
+      if (d <= calEnd) {
+        x++;
+        last = d;
+        spend += days.get(d)!;
+      } else if (holdEnd !== undefined && d <= holdEnd) {
+        xStar++;
+      }
+    }
+    ids.push(id);
+    xs.push(x);
+    txs.push(x > 0 ? (last - first) / periodDays : 0);
+    Ts.push((calEnd - first) / periodDays);
+    mxs.push(x > 0 ? spend / x : 0);
+    firsts.push(first);
+    xStars.push(xStar);
+  }
+  const out: CustomerSummaries = {
+    ids,
+    x: Float64Array.from(xs),
+    tx: Float64Array.from(txs),
+    T: Float64Array.from(Ts),
+    mx: Float64Array.from(mxs),
+    firstDay: Int32Array.from(firsts),
+    xStar: Float64Array.from(xStars),
+    periodDays,
+    calibrationEndDay: calEnd,
+  };
+  if (holdEnd !== undefined) out.holdoutEndDay = holdEnd;
+  return out;
+}
+
+/**
+ * Distinct (x, t_x, T) rows with their counts. `txIndex` and `TIndex` point into the sorted
+ * distinct values of t_x and T, and `xIndex` into the distinct x values, so a likelihood can
+ * compute ln(α + T) once per distinct T instead of once per customer.
+ */
+export interface CompressedRfm {
+  /** Number of distinct rows. */
+  rows: number;
+  /** Number of customers represented (Σ weight). */
+  customers: number;
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  weight: Float64Array;
+  xValues: Float64Array;
+  txValues: Float64Array;
+  TValues: Float64Array;
+  xIndex: Int32Array;
+  txIndex: Int32Array;
+  TIndex: Int32Array;
+}
+
+function dictionary(values: ArrayLike<number>): { sorted: Float64Array; index: Int32Array } {
+  const seen = new Map<number, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!seen.has(v)) seen.set(v, 0);
+  }
+  const sorted = Float64Array.from(seen.keys()).sort();
+  for (let i = 0; i < sorted.length; i++) seen.set(sorted[i]!, i);
+  const index = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) index[i] = seen.get(values[i]!)!;
+  return { sorted, index };
+}
+
+/** Checks that (x, t_x, T) are valid BTYD statistics; throws RangeError naming the first bad row. */
+export function validateRfm(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>): void {
+  if (x.length !== tx.length || x.length !== T.length) throw new RangeError('x, t_x and T must have the same length');
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const ti = tx[i]!;
+    const Ti = T[i]!;
+    if (!(Number.isInteger(xi) && xi >= 0)) throw new RangeError(`row ${i}: x must be a non-negative integer, got ${xi}`);
+    if (!(Number.isFinite(Ti) && Ti >= 0)) throw new RangeError(`row ${i}: T must be finite and ≥ 0, got ${Ti}`);
+    if (!(Number.isFinite(ti) && ti >= 0 && ti <= Ti)) throw new RangeError(`row ${i}: need 0 ≤ t_x ≤ T, got t_x=${ti}, T=${Ti}`);
+    if (xi === 0 && ti !== 0) throw new RangeError(`row ${i}: t_x must be 0 when x = 0`);
+  }
+}
+
+/**
+ * Compresses per-customer (x, t_x, T) to distinct rows with counts (optionally weighted input).
+ * Validates the input first.
+ */
+export function compressRfm(
+  x: ArrayLike<number>,
+  tx: ArrayLike<number>,
+  T: ArrayLike<number>,
+  inputWeight?: ArrayLike<number>,
+): CompressedRfm {
+  validateRfm(x, tx, T);
+  const n = x.length;
+  const dx = dictionary(x);
+  const dt = dictionary(tx);
+  const dT = dictionary(T);
+  const nt = dt.sorted.length;
+  const nT = dT.sorted.length;
+  // Exact integer key while it stays below 2^53; otherwise fall back to string keys.
+  const exact = dx.sorted.length * nt * nT < 2 ** 52;
+  const rowOf = new Map<number | string, number>();
+  const rowX: number[] = [];
+  const rowT: number[] = [];
+  const rowt: number[] = [];
+  const w: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const xi = dx.index[i]!;
+    const ti = dt.index[i]!;
+    const Ti = dT.index[i]!;
+    const key: number | string = exact ? (xi * nT + Ti) * nt + ti : `${xi},${Ti},${ti}`;
+    const wi = inputWeight ? inputWeight[i]! : 1;
+    const r = rowOf.get(key);
+    if (r === undefined) {
+      rowOf.set(key, w.length);
+      rowX.push(xi);
+      rowT.push(Ti);
+      rowt.push(ti);
+      w.push(wi);
+    } else {
+      w[r] = w[r]! + wi;
+    }
+  }
+  const rows = w.length;
+  const out: CompressedRfm = {
+    rows,
+    customers: 0,
+    x: new Float64Array(rows),
+    tx: new Float64Array(rows),
+    T: new Float64Array(rows),
+    weight: Float64Array.from(w),
+    xValues: dx.sorted,
+    txValues: dt.sorted,
+    TValues: dT.sorted,
+    xIndex: Int32Array.from(rowX),
+    txIndex: Int32Array.from(rowt),
+    TIndex: Int32Array.from(rowT),
+  };
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    out.x[r] = dx.sorted[rowX[r]!]!;
+    out.tx[r] = dt.sorted[rowt[r]!]!;
+    out.T[r] = dT.sorted[rowT[r]!]!;
+    total += w[r]!;
+  }
+  out.customers = total;
+  return out;
+}
+
+/**
+ * Spend data for the Gamma-Gamma model: the customers with x > 0, grouped by x. Within a group
+ * the sufficient statistics are the count and Σ ln m_x; only the ln(x·m_x + γ) term needs each
+ * customer's m_x, so those are kept in `m` (ordered by group, `groupStart[g]..groupStart[g+1]`).
+ */
+export interface CompressedSpend {
+  customers: number;
+  /** Distinct x values (all ≥ 1). */
+  xValues: Float64Array;
+  /** Customers per distinct x. */
+  groupCount: Float64Array;
+  /** Σ ln m_x per distinct x. */
+  groupSumLogM: Float64Array;
+  groupStart: Int32Array;
+  /** x·m_x per customer (total repeat spend), ordered by group. */
+  totalSpend: Float64Array;
+}
+
+/** Groups the spend of customers with x > 0 by x; customers with x = 0 are skipped. */
+export function compressSpend(x: ArrayLike<number>, mx: ArrayLike<number>): CompressedSpend {
+  if (x.length !== mx.length) throw new RangeError('x and m_x must have the same length');
+  const counts = new Map<number, number>();
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    if (xi <= 0) continue;
+    const mi = mx[i]!;
+    if (!(Number.isInteger(xi))) throw new RangeError(`row ${i}: x must be an integer, got ${xi}`);
+    if (!(Number.isFinite(mi) && mi > 0)) throw new RangeError(`row ${i}: m_x must be positive when x > 0, got ${mi}`);
+    counts.set(xi, (counts.get(xi) ?? 0) + 1);
+  }
+  const xValues = Float64Array.from(counts.keys()).sort();
+  const g = xValues.length;
+  const groupOf = new Map<number, number>();
+  xValues.forEach((v, i) => groupOf.set(v, i));
+  const groupStart = new Int32Array(g + 1);
+  const groupCount = new Float64Array(g);
+  for (let i = 0; i < g; i++) {
+    groupCount[i] = counts.get(xValues[i]!)!;
+    groupStart[i + 1] = groupStart[i]! + groupCount[i]!;
+  }
+  const fill = Int32Array.from(groupStart.subarray(0, g));
+  const totalSpend = new Float64Array(groupStart[g]!);
+  const groupSumLogM = new Float64Array(g);
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    if (xi <= 0) continue;
+    const gi = groupOf.get(xi)!;
+    const mi = mx[i]!;
+    totalSpend[fill[gi]!] = xi * mi;
+    fill[gi] = fill[gi]! + 1;
+    groupSumLogM[gi] = groupSumLogM[gi]! + Math.log(mi);
+  }
+  return { customers: groupStart[g]!, xValues, groupCount, groupSumLogM, groupStart, totalSpend };
+}

@@ -1,0 +1,95 @@
+/**
+ * Message rendering, zh-CN by default and en. Every marketing SMS ends with a refusal line
+ * (MIIT rules: 「拒收请回复R」), every email with an unsubscribe line; the greeting is the seed's
+ * "好久不见" (long time no see).
+ */
+import type { Channel, Locale } from '../config';
+import type { OfferChoice } from './policy';
+
+export interface RenderInput {
+  brand: string;
+  locale: Locale;
+  channel: Channel;
+  offer: OfferChoice;
+  couponCode?: string;
+  /** Coupon expiry, YYYY-MM-DD. */
+  expiresOn?: string;
+  /** Category names to mention, e.g. the user's favourites. */
+  categories?: string[];
+}
+
+export interface RenderedMessage {
+  title: string;
+  body: string;
+}
+
+export const SMS_REFUSAL: Record<Locale, string> = { 'zh-CN': '拒收请回复R', en: 'Reply STOP to opt out' };
+export const EMAIL_UNSUBSCRIBE: Record<Locale, string> = { 'zh-CN': '如不想再收到此类邮件，可随时退订。', en: 'You can unsubscribe at any time.' };
+
+type Copy = {
+  title: (i: RenderInput) => string;
+  greeting: string;
+  angle: Record<OfferChoice['angle'], (i: RenderInput) => string>;
+  offer: Record<OfferChoice['kind'], (i: RenderInput) => string>;
+  coupon: (i: RenderInput) => string;
+};
+
+const cats = (i: RenderInput, sep: string) => (i.categories ?? []).slice(0, 2).join(sep);
+
+const COPY: Record<Locale, Copy> = {
+  'zh-CN': {
+    title: (i) => `${i.brand}：好久不见`,
+    greeting: '好久不见，我们想念您！',
+    angle: {
+      apology: () => '上次的体验没有让您满意，我们很抱歉，也一直在改进。',
+      recommendations: (i) => (cats(i, '、') ? `为您挑选了${cats(i, '、')}的好物。` : '为您挑选了几件可能喜欢的好物。'),
+      new_arrivals: (i) => (cats(i, '、') ? `${cats(i, '、')}上新了，快来看看。` : '新品已上架，快来看看。'),
+      content: () => '这段时间我们准备了不少新内容，等您回来。',
+      miss_you: () => '最近过得好吗？',
+    },
+    offer: {
+      vip_discount: (i) => `作为尊贵会员，您专享${zhe(i.offer.discountPercent)}优惠，专属顾问随时为您服务。`,
+      coupon: (i) => `送您一张${zhe(i.offer.discountPercent)}优惠券。`,
+      promotion: (i) => `全场促销进行中${i.offer.discountPercent ? `，低至${zhe(i.offer.discountPercent)}` : ''}。`,
+      greeting: () => '',
+    },
+    coupon: (i) => (i.couponCode ? `券码${i.couponCode}${i.expiresOn ? `，${i.expiresOn}前有效` : ''}。` : ''),
+  },
+  en: {
+    title: (i) => `${i.brand}: long time no see`,
+    greeting: 'Long time no see, we miss you!',
+    angle: {
+      apology: () => "We're sorry your last experience fell short, and we've been working on it.",
+      recommendations: (i) => (cats(i, ' and ') ? `We picked some ${cats(i, ' and ')} favourites for you.` : 'We picked a few things you may like.'),
+      new_arrivals: (i) => (cats(i, ' and ') ? `New arrivals in ${cats(i, ' and ')} are in.` : 'New arrivals are in.'),
+      content: () => "We've added plenty of new things while you were away.",
+      miss_you: () => 'How have you been?',
+    },
+    offer: {
+      vip_discount: (i) => `As a valued member, enjoy an exclusive ${i.offer.discountPercent}% off, and your personal advisor is here for you.`,
+      coupon: (i) => `Here is a ${i.offer.discountPercent}% coupon for you.`,
+      promotion: (i) => `Our sale is on${i.offer.discountPercent ? `, up to ${i.offer.discountPercent}% off` : ''}.`,
+      greeting: () => '',
+    },
+    coupon: (i) => (i.couponCode ? `Code ${i.couponCode}${i.expiresOn ? `, valid until ${i.expiresOn}` : ''}.` : ''),
+  },
+};
+
+/** 20% off is "8折" in Chinese retail: the share you pay, in tenths. */
+function zhe(discountPercent: number): string {
+  return `${Number(((100 - discountPercent) / 10).toFixed(1))}折`;
+}
+
+export function renderMessage(input: RenderInput): RenderedMessage {
+  const copy = COPY[input.locale];
+  const zh = input.locale === 'zh-CN';
+  const parts = [copy.greeting, copy.angle[input.offer.angle](input), copy.offer[input.offer.kind](input), copy.coupon(input)].filter(Boolean);
+  let body = parts.join(zh ? '' : ' ');
+  if (input.channel === 'sms') {
+    // Domestic SMS rules: the sender's signature first, a way to refuse last.
+    body = zh ? `【${input.brand}】${body}${SMS_REFUSAL[input.locale]}` : `[${input.brand}] ${body} ${SMS_REFUSAL[input.locale]}`;
+  } else if (input.channel === 'email') {
+    body = `${body}${zh ? '' : ' '}${EMAIL_UNSUBSCRIBE[input.locale]}`;
+  }
+  return { title: copy.title(input), body };
+}
