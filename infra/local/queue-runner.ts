@@ -97,7 +97,7 @@ export async function drainQueue(opts: DrainQueueOptions): Promise<DrainStats> {
 
     const records = uniqueByMessageId(Messages).map((m) => toRecord(m, queue.arn, region));
     const failedIds = await invoke(handler, records, opts.functionName ?? 'rewake-send-local', functionTimeoutMs);
-    const toDelete = records;
+    const toDelete = records.filter((r) => !failedIds.has(r.messageId));
     const notDeleted = await deleteRecords(client, queueUrl, toDelete);
 
     stats.batches += 1;

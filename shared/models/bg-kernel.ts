@@ -78,7 +78,6 @@ export function bgObjective(data: CompressedRfm, variant: BgVariant): (theta: Fl
   const dBb = new Float64Array(nx); // ∂/∂b of lB
   const logC = new Float64Array(nx); // ln a − ln(b+x+o−1)
   const invBx = new Float64Array(nx); // 1/(b+x+o−1)
-  const p4ByX = new Float64Array(nx); // Σ w·p4 per distinct x
   const LT = new Float64Array(nT);
   const iT = new Float64Array(nT);
   const Lt = new Float64Array(nt);
@@ -131,7 +130,6 @@ export function bgObjective(data: CompressedRfm, variant: BgVariant): (theta: Fl
         const bx = b + k.nBeta[j]! - 1;
         logC[j] = lnA - Math.log(bx);
         invBx[j] = 1 / bx;
-        p4ByX[j] = 0;
       }
     }
     for (let i = 0; i < nT; i++) {
@@ -155,49 +153,57 @@ export function bgObjective(data: CompressedRfm, variant: BgVariant): (theta: Fl
     const TIndex = d.TIndex;
     const txIndex = d.txIndex;
     const hasSecond = k.hasSecond;
+    let gBp4 = 0; // Σ w·p4/(b+x+o−1)
+    let sumP4 = 0; // Σ w·p4
     for (let i = 0; i < d.rows; i++) {
       const wi = w[i]!;
       const j = xIndex[i]!;
       const ti = TIndex[i]!;
       const rx = r + x[i]!;
-      const a3 = -rx * LT[ti]!;
+      const lT = LT[ti]!;
+      const a3 = -rx * lT;
       if (hasSecond[j] === 1) {
         const si = txIndex[i]!;
-        const a4 = logC[j]! - rx * Lt[si]!;
+        const lt = Lt[si]!;
+        const a4 = logC[j]! - rx * lt;
+        // lse = ln(e^a3 + e^a4); p4 = e^a4 / (e^a3 + e^a4). ln(1+e) has absolute error ~1e-16,
+        // all that matters for a sum of logs, so Math.log is used rather than log1p.
         let lse: number;
         let p4: number;
         if (a4 > a3) {
           const e = Math.exp(a3 - a4);
-          lse = a4 + Math.log1p(e);
-          p4 = 1 / (1 + e);
+          const s1 = 1 + e;
+          lse = a4 + Math.log(s1);
+          p4 = 1 / s1;
         } else {
           const e = Math.exp(a4 - a3);
-          lse = a3 + Math.log1p(e);
-          p4 = e / (1 + e);
+          const s1 = 1 + e;
+          lse = a3 + Math.log(s1);
+          p4 = e / s1;
         }
         const p3 = 1 - p4;
+        const wp4 = wi * p4;
         ll += wi * lse;
-        gR -= wi * (p3 * LT[ti]! + p4 * Lt[si]!);
+        gR -= wi * (p3 * lT + p4 * lt);
         gAlpha -= wi * rx * (p3 * iT[ti]! + p4 * it[si]!);
-        p4ByX[j] = p4ByX[j]! + wi * p4;
+        sumP4 += wp4;
+        gBp4 += wp4 * invBx[j]!;
       } else {
         ll += wi * a3;
-        gR -= wi * LT[ti]!;
+        gR -= wi * lT;
         gAlpha -= wi * rx * iT[ti]!;
       }
     }
     // Add the per-x terms and the chain rule for c = a/(b+x+o−1).
     let gA = 0;
-    let gB = 0;
-    let sumP4 = 0;
+    let gB = -gBp4;
     for (let j = 0; j < nx; j++) {
       const wj = k.wByX[j]!;
       ll += wj * (lgR[j]! + r * lnAlpha + lB[j]!);
       gR += wj * (dgR[j]! + lnAlpha);
       gAlpha += (wj * r) / alpha;
       gA += wj * dBa[j]!;
-      gB += wj * dBb[j]! - p4ByX[j]! * invBx[j]!;
-      sumP4 += p4ByX[j]!;
+      gB += wj * dBb[j]!;
     }
     gA += sumP4 / a;
     // θ-space gradient of the per-customer negative log-likelihood: ∂f/∂θ = −p·∂LL/∂p / N.

@@ -40,6 +40,11 @@ export interface LbfgsOptions {
   memory?: number;
   /** Largest step in any coordinate on the first iteration (log-parameter units). Default 1. */
   maxFirstStep?: number;
+  /**
+   * When the line search can no longer decrease f (it is at the limit of floating-point
+   * resolution), the run still counts as converged if ‖∇f‖∞ ≤ acceptTol. Default 1e-6.
+   */
+  acceptTol?: number;
 }
 
 function infNorm(v: Float64Array): number {
@@ -114,7 +119,7 @@ function strongWolfe(
     fhi: number,
     ghi: number,
   ): LineSearchOutcome => {
-    for (let iter = 0; iter < 40; iter++) {
+    for (let iter = 0; iter < 25; iter++) {
       const alpha = Number.isFinite(fhi)
         ? cubicMin(lo, flo, glo, hi, fhi, ghi)
         : lo + 0.5 * (hi - lo);
@@ -176,6 +181,7 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options:
   const maxIterations = options.maxIterations ?? 500;
   const m = options.memory ?? 8;
   const maxFirstStep = options.maxFirstStep ?? 1;
+  const acceptTol = Math.max(options.acceptTol ?? 1e-6, gradTol);
   const n = x0.length;
 
   let x = Float64Array.from(x0);
@@ -227,6 +233,11 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options:
       for (let i = 0; i < n; i++) d[i] = -g[i]!;
       dg = dot(d, g);
     }
+    // Converged at floating-point resolution: even the full quasi-Newton step would decrease f
+    // by less than f's own rounding error, so no line search can make progress.
+    if (gn <= acceptTol && -dg <= 1e-14 * Math.max(1, Math.abs(f))) {
+      return { x, f, gradNorm: gn, iterations: iter, evaluations, converged: true, method: 'lbfgs', reason: 'predicted decrease below floating-point resolution' };
+    }
     let alpha0 = 1;
     if (k === 0) {
       const dn = infNorm(d);
@@ -235,14 +246,14 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options:
     const ls = strongWolfe(fg, x, f, g, d, alpha0, xNew, gNew);
     evaluations += ls.evaluations;
     if (!ls.ok) {
-      if (S.length > 0) {
+      if (S.length > 0 && gn > acceptTol) {
         // Drop the curvature memory and retry once from steepest descent next iteration.
         S.length = 0;
         Y.length = 0;
         rho.length = 0;
         continue;
       }
-      return { x, f, gradNorm: gn, iterations: iter, evaluations, converged: gn <= gradTol * 100, method: 'lbfgs', reason: 'line search failed' };
+      return { x, f, gradNorm: gn, iterations: iter, evaluations, converged: gn <= acceptTol, method: 'lbfgs', reason: gn <= acceptTol ? 'no further decrease possible (at floating-point resolution)' : 'line search failed' };
     }
     const s = new Float64Array(n);
     const y = new Float64Array(n);
@@ -269,7 +280,7 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options:
       smallDecreases++;
       if (smallDecreases >= 3) {
         const gnNow = infNorm(g);
-        return { x, f, gradNorm: gnNow, iterations: iter + 1, evaluations, converged: gnNow <= gradTol * 1e3, method: 'lbfgs', reason: 'objective stopped decreasing' };
+        return { x, f, gradNorm: gnNow, iterations: iter + 1, evaluations, converged: gnNow <= acceptTol, method: 'lbfgs', reason: 'objective stopped decreasing' };
       }
     } else {
       smallDecreases = 0;

@@ -176,16 +176,39 @@ export interface CompressedRfm {
   TIndex: Int32Array;
 }
 
+/**
+ * Sorted distinct values of `values` and, for each input, the index of its value. Sort-based
+ * (typed-array sort, then binary search) because it is several times faster than a Map for
+ * millions of numbers.
+ */
 function dictionary(values: ArrayLike<number>): { sorted: Float64Array; index: Int32Array } {
-  const seen = new Map<number, number>();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!seen.has(v)) seen.set(v, 0);
+  const n = values.length;
+  const copy = Float64Array.from(values).sort();
+  let u = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || copy[i] !== copy[u - 1]) copy[u++] = copy[i]!;
   }
-  const sorted = Float64Array.from(seen.keys()).sort();
-  for (let i = 0; i < sorted.length; i++) seen.set(sorted[i]!, i);
-  const index = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) index[i] = seen.get(values[i]!)!;
+  const sorted = copy.slice(0, u);
+  const index = new Int32Array(n);
+  let prevValue = NaN;
+  let prevIndex = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v === prevValue) {
+      index[i] = prevIndex;
+      continue;
+    }
+    let lo = 0;
+    let hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    index[i] = lo;
+    prevValue = v;
+    prevIndex = lo;
+  }
   return { sorted, index };
 }
 
@@ -220,28 +243,44 @@ export function compressRfm(
   const dT = dictionary(T);
   const nt = dt.sorted.length;
   const nT = dT.sorted.length;
-  // Exact integer key while it stays below 2^53; otherwise fall back to string keys.
-  const exact = dx.sorted.length * nt * nT < 2 ** 52;
-  const rowOf = new Map<number | string, number>();
+  const keySpace = dx.sorted.length * nt * nT;
   const rowX: number[] = [];
   const rowT: number[] = [];
   const rowt: number[] = [];
   const w: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const xi = dx.index[i]!;
-    const ti = dt.index[i]!;
-    const Ti = dT.index[i]!;
-    const key: number | string = exact ? (xi * nT + Ti) * nt + ti : `${xi},${Ti},${ti}`;
-    const wi = inputWeight ? inputWeight[i]! : 1;
-    const r = rowOf.get(key);
-    if (r === undefined) {
-      rowOf.set(key, w.length);
-      rowX.push(xi);
-      rowT.push(Ti);
-      rowt.push(ti);
-      w.push(wi);
-    } else {
-      w[r] = w[r]! + wi;
+  const addRow = (xi: number, Ti: number, ti: number, wi: number): number => {
+    rowX.push(xi);
+    rowT.push(Ti);
+    rowt.push(ti);
+    w.push(wi);
+    return w.length - 1;
+  };
+  if (keySpace <= Math.max(4 * n, 1 << 22)) {
+    // Dense lookup table over all (x, T, t_x) index combinations: no hashing at all.
+    const table = new Int32Array(keySpace).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const xi = dx.index[i]!;
+      const ti = dt.index[i]!;
+      const Ti = dT.index[i]!;
+      const key = (xi * nT + Ti) * nt + ti;
+      const wi = inputWeight ? inputWeight[i]! : 1;
+      const r = table[key]!;
+      if (r < 0) table[key] = addRow(xi, Ti, ti, wi);
+      else w[r] = w[r]! + wi;
+    }
+  } else {
+    // Exact integer keys while they stay below 2^53; string keys beyond.
+    const exact = keySpace < 2 ** 52;
+    const rowOf = new Map<number | string, number>();
+    for (let i = 0; i < n; i++) {
+      const xi = dx.index[i]!;
+      const ti = dt.index[i]!;
+      const Ti = dT.index[i]!;
+      const key: number | string = exact ? (xi * nT + Ti) * nt + ti : `${xi},${Ti},${ti}`;
+      const wi = inputWeight ? inputWeight[i]! : 1;
+      const r = rowOf.get(key);
+      if (r === undefined) rowOf.set(key, addRow(xi, Ti, ti, wi));
+      else w[r] = w[r]! + wi;
     }
   }
   const rows = w.length;

@@ -115,7 +115,7 @@ export class IngestApi extends Construct {
       cloudWatchRole,
       // The role is an account-wide setting; deleting it with this stack would break every other
       // API's logging in the account.
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRoleRemovalPolicy: cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),

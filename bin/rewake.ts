@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The Rewake command line: run the pipeline on this machine with the same handlers as on AWS.
+ *
+ *   rewake start  [--as-of YYYY-MM-DD] [--out DIR] [--data-dir DIR] [--json]   the whole pipeline on the demo data
+ *   rewake serve  [--port N] [--data-dir DIR]                                   the ingest API, for apps to POST to
+ *   rewake scan   [--as-of YYYY-MM-DD] --data-dir DIR                            a scan and send on kept data
+ *   rewake fit    --transactions FILE.csv --calibration-end YYYY-MM-DD [--json] fit the BTYD models
+ */
+// Handlers build their logger at import: quiet it before anything else loads.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_DEV ??= 'false';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const USAGE = `usage: rewake <command> [options]
+
+commands:
+  start   run the whole pipeline locally on the bundled data: ingest → scan → send → summary
+          --as-of YYYY-MM-DD   scan as of this day (default: the day after the data ends)
+          --out DIR            where the outbox and decisions go (default: out)
+          --data-dir DIR       keep the emulator's data here instead of starting empty
+          --json               print the summary as JSON
+  serve   keep the local ingest API up: POST /v1/events, GET|DELETE /v1/users/{userId}
+          --port N             (default: 3000)   --data-dir DIR   --no-demo-data
+  scan    scan and send on data kept by an earlier run (--data-dir), as of --as-of
+  fit     fit BG/NBD, MBG/NBD and Gamma-Gamma: --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+    case 'serve':
+    case 'scan': {
+      const { runLocal } = await import('../infra/local/cli');
+      return runLocal(command, rest);
+    }
+    case 'fit': {
+      const { runFit } = await import('./commands/fit');
+      return runFit(rest);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command ? 0 : 2;
+    default:
+      process.stderr.write(`rewake: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`rewake: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,240 @@
+/**
+ * `rewake start | serve | scan`: the local pipeline, driven through the real handlers — ingest
+ * over HTTP in the API Gateway event shape, the scan as EventBridge would invoke it, the sender
+ * fed by a queue runner with SQS semantics — on the embedded emulators.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { RewakeConfig } from '../../shared/config';
+import type { DecisionRecord } from '../../shared/delivery/decision-log';
+import type { RewakeEvent } from '../../shared/events/schema';
+import { loadConfig } from '../aws/load-config';
+import { startLocalApi } from './api-server';
+import { loadDemoDataset } from './demo-dataset';
+import { fakeLambdaContext } from './lambda-context';
+import { drainQueue, type DrainStats } from './queue-runner';
+import { startLocalRuntime, type LocalRuntime } from './runtime';
+import type { ScanSummary } from '../../functions/scan/handler';
+
+type Command = 'start' | 'serve' | 'scan';
+
+export async function runLocal(command: Command, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'as-of': { type: 'string' },
+      out: { type: 'string', default: 'out' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string', default: '3000' },
+      json: { type: 'boolean', default: false },
+      'no-demo-data': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const { config } = loadConfig();
+  const asOf = values['as-of'];
+  if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`--as-of must be YYYY-MM-DD, got "${asOf}"`);
+  if (command === 'scan' && !values['data-dir']) throw new Error('scan needs --data-dir: the data kept by `rewake serve` or `rewake start --data-dir`');
+
+  const runtime = await startLocalRuntime({ config, outDir: values.out, dataDir: values['data-dir'] });
+  try {
+    if (command === 'serve') return await serve(runtime, Number(values.port), !values['no-demo-data'] && !values['data-dir']);
+    if (command === 'scan') {
+      const result = await scanAndSend(runtime, config, asOf ?? new Date().toISOString().slice(0, 10));
+      print(values.json, { scan: result.scan, delivery: result.delivery });
+      return 0;
+    }
+    return await start(runtime, config, asOf, values.json);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: string | undefined, json: boolean): Promise<number> {
+  const t0 = Date.now();
+  const dataset = loadDemoDataset();
+  const asOf = asOfArg ?? dayAfter(dataset.lastEventAt);
+  const { handler: ingest } = await import('../../functions/ingest/handler');
+  const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult> });
+  let ingested: { accepted: number; duplicates: number };
+  try {
+    ingested = await replay(api.url, api.apiKey, dataset.events);
+  } finally {
+    await api.stop();
+  }
+  const { scan, delivery, decisions } = await scanAndSend(runtime, config, asOf);
+
+  const summary = {
+    dataset: { file: 'data/online-retail-slice.csv', customers: dataset.customers, events: dataset.events.length },
+    ingested,
+    scan,
+    delivery,
+    messages: {
+      byChannel: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.channel ?? 'none'),
+      byOffer: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.offerId ?? 'none'),
+      byTier: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.tier ?? 'none'),
+    },
+    decisions: countBy(decisions, (d) => (d.reason && d.decision !== 'sent' ? `${d.decision}:${d.reason}` : d.decision)),
+    files: { outbox: runtime.outbox.outboxFile, preview: runtime.outbox.previewFile, decisions: runtime.decisionsFile },
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+  print(json, summary);
+  return 0;
+}
+
+async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
+  const { handler: ingest } = await import('../../functions/ingest/handler');
+  const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>, port });
+  if (loadDemo) {
+    const dataset = loadDemoDataset();
+    const result = await replay(api.url, api.apiKey, dataset.events);
+    log(`loaded the demo data: ${result.accepted} events`);
+  }
+  log(`Rewake ingest API on ${api.url}`);
+  log(`  POST ${api.url}/v1/events   GET|DELETE ${api.url}/v1/users/{userId}   (header x-api-key)`);
+  if (api.apiKeyGenerated) log(`  API key (generated; set REWAKE_API_KEY to choose one): ${api.apiKey}`);
+  log('Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await api.stop();
+  return 0;
+}
+
+/** The scan as the schedule would run it (02:00 in the schedule's zone), then the sends the next morning. */
+async function scanAndSend(runtime: LocalRuntime, config: RewakeConfig, asOf: string) {
+  const offset = utcOffsetOf(config.schedule.timezone, `${asOf}T12:00:00Z`);
+  const scanAt = `${asOf}T02:00:00${offset}`;
+  // Sends go out at 10:00 on the scan's day, outside the default quiet hours, in the data's time.
+  process.env.REWAKE_NOW = `${asOf}T10:00:00${offset}`;
+  const { handler: scanHandler } = await import('../../functions/scan/handler');
+  const { handler: sendHandler } = await import('../../functions/send/handler');
+  progress(`scanning profiles as of ${asOf}…`);
+  const scan = (await scanHandler({ source: 'local', now: scanAt }, fakeLambdaContext({ functionName: 'rewake-scan-local', timeoutMs: 900_000 }))) as ScanSummary;
+  progress(`scan: ${scan.profiles} profiles, ${scan.enqueued} candidates queued; sending…`);
+  const delivery: DrainStats = await drainQueue({
+    client: runtime.sqs.client,
+    queueUrl: runtime.sqs.queueUrl,
+    handler: sendHandler as unknown as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>,
+    batchSize: config.queue.senderBatchSize,
+    onProgress: (s) => progress(`sending: ${s.received} received, ${s.succeeded} done, ${s.failed} to retry`),
+  });
+  progress('');
+  const decisions = readDecisions(runtime.decisionsFile);
+  return { scan, delivery, decisions };
+}
+
+/** POST the events in batches through the local API, a few requests at a time, as an app would. */
+async function replay(url: string, apiKey: string, events: RewakeEvent[], batchSize = 100, concurrency = 4) {
+  const totals = { accepted: 0, duplicates: 0 };
+  const batches: RewakeEvent[][] = [];
+  for (let i = 0; i < events.length; i += batchSize) batches.push(events.slice(i, i + batchSize));
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const response = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({ events: batch }),
+      });
+      const body = (await response.json()) as { accepted?: number; duplicates?: number; message?: string; problems?: unknown };
+      if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+      totals.accepted += body.accepted ?? 0;
+      totals.duplicates += body.duplicates ?? 0;
+      done += batch.length;
+      progress(`ingesting events: ${done}/${events.length}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  progress('');
+  return totals;
+}
+
+function readDecisions(file: string): DecisionRecord[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DecisionRecord);
+  } catch {
+    return [];
+  }
+}
+
+function print(json: boolean, summary: Record<string, unknown>): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    return;
+  }
+  const s = summary as {
+    dataset?: { customers: number; events: number };
+    ingested?: { accepted: number; duplicates: number };
+    scan: ScanSummary;
+    delivery: DrainStats;
+    messages?: { byChannel: Record<string, number>; byOffer: Record<string, number>; byTier: Record<string, number> };
+    decisions?: Record<string, number>;
+    files?: Record<string, string>;
+    seconds?: number;
+  };
+  const lines: string[] = ['', 'Rewake — local run', ''];
+  if (s.dataset && s.ingested) {
+    lines.push(`Events ingested   ${s.ingested.accepted} accepted, ${s.ingested.duplicates} duplicates (${s.dataset.events} replayed for ${s.dataset.customers} customers)`);
+  }
+  lines.push(`Scan as of        ${s.scan.asOf}: ${s.scan.profiles} users`);
+  lines.push(`  by state        ${fmt(s.scan.byState)}`);
+  lines.push(`  candidates/tier ${fmt(s.scan.byTier)}   (tier cut points: high ≥ ${s.scan.tierCuts.high.toFixed(2)}, medium ≥ ${s.scan.tierCuts.medium.toFixed(2)})`);
+  lines.push(`  queued          ${s.scan.enqueued} candidates, of which ${s.scan.holdout} in the holdout`);
+  if (s.messages) {
+    lines.push(`Messages sent     ${Object.values(s.messages.byChannel).reduce((a, b) => a + b, 0)}`);
+    lines.push(`  by channel      ${fmt(s.messages.byChannel)}`);
+    lines.push(`  by offer        ${fmt(s.messages.byOffer)}`);
+    lines.push(`  by tier         ${fmt(s.messages.byTier)}`);
+  }
+  if (s.decisions) lines.push(`Decisions         ${fmt(s.decisions)}`);
+  lines.push(`Queue             ${s.delivery.received} received, ${s.delivery.succeeded} done, ${s.delivery.failed} retried, ${s.delivery.deadLettered} dead-lettered`);
+  if (s.files) lines.push('', `Outbox            ${s.files.outbox}`, `Preview           ${s.files.preview}`, `Decisions         ${s.files.decisions}`);
+  if (s.seconds !== undefined) lines.push(`Took              ${s.seconds} s`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+const fmt = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(' · ') || '—';
+
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** "+08:00" for Asia/Shanghai at that instant. */
+function utcOffsetOf(timezone: string, atIso: string): string {
+  const part = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(atIso))
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const offset = part?.replace('GMT', '') ?? '';
+  return offset === '' ? '+00:00' : offset;
+}
+
+function dayAfter(iso: string): string {
+  return new Date(Date.parse(iso) + 86_400_000).toISOString().slice(0, 10);
+}
+
+let lastProgressLength = 0;
+/** One updating line on a terminal; nothing when piped, so logs and --json stay clean. */
+function progress(text: string): void {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write(`\r${text.padEnd(lastProgressLength)}\r${text}`);
+  lastProgressLength = text.length;
+  if (text === '') process.stderr.write('\r');
+}
+
+function log(text: string): void {
+  process.stderr.write(text + '\n');
+}
+
