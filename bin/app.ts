@@ -15,11 +15,11 @@ const app = new App();
 
 try {
   const { config, source } = loadConfig({ contextValue: app.node.tryGetContext(CONFIG_CONTEXT_KEY) });
+  console.error(`rewake: configuration from ${source}`);
   const cloudWatchRole = app.node.tryGetContext('apiGatewayCloudWatchRole');
   defineRewakeApp(app, config, {
     apiGatewayCloudWatchRole: cloudWatchRole === undefined ? true : cloudWatchRole !== false && cloudWatchRole !== 'false',
   });
-  console.error(`rewake: configuration from ${source}`);
 } catch (error) {
   // A bad config is the operator's to fix: show the message naming the field, not a stack trace.
   if (error instanceof ConfigError) {

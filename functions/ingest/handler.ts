@@ -45,6 +45,7 @@ export function depsFromEnv(): IngestDeps {
 
 export async function route(event: APIGatewayProxyEvent, deps: IngestDeps): Promise<APIGatewayProxyResult> {
   const key = `${event.httpMethod} ${event.resource}`;
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
   switch (key) {
     case 'POST /v1/events':
       return postEvents(event, deps);

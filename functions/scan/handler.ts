@@ -133,9 +133,10 @@ export async function scan(request: ScanRequest, deps: ScanDeps): Promise<ScanSu
           if (claimed) due.push(candidate);
           else summary.notDue += 1;
         }
-        // Enqueue after the ledger marks: a crash in between leaves stale `queued` marks, which the
-        // next scan re-offers, rather than messages no ledger knows about.
+        // Claim in the ledger, enqueue, then note the enqueue: a crash before the note leaves claims
+        // the next scan offers again, never messages that no ledger entry knows about.
         await deps.queue.enqueue(due);
+        await deps.ledger.markEnqueued(due, at);
         summary.enqueued += due.length;
         summary.holdout += due.filter((c) => c.holdout).length;
       }

@@ -59,6 +59,7 @@ interface Pending {
 
 export async function sendBatch(event: SQSEvent, deps: SendDeps): Promise<SQSBatchResponse> {
   const now = deps.now();
+  metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   const failures = new Set<string>();
   const decisions: DecisionRecord[] = [];
   const outgoing: Pending[] = [];
@@ -133,7 +134,15 @@ async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisi
     delivery: config.delivery,
   });
   const offer = chooseOffer(candidate.tier, candidate.reason, step, config.offers);
-  const ledger: SendRecord = { ...stripTransient(candidate), status: 'queued', queuedAt: entries.find((e) => e.campaign === campaign && e.step === step)?.queuedAt ?? at, offerId: offer.id, discountPercent: offer.discountPercent };
+  const prior = entries.find((e) => e.campaign === campaign && e.step === step);
+  const ledger: SendRecord = {
+    ...stripTransient(candidate),
+    status: 'queued',
+    queuedAt: prior?.queuedAt ?? at,
+    enqueuedAt: prior?.enqueuedAt,
+    offerId: offer.id,
+    discountPercent: offer.discountPercent,
+  };
   const log = { userId, campaign, step, tier: candidate.tier, offerId: offer.id, at };
 
   switch (decision.outcome) {

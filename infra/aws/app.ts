@@ -5,10 +5,7 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RewakeConfig } from '../../shared/config';
-import { RewakeStack, type RewakeStackProps } from './rewake-stack';
-
-/** The stack's construct id and default CloudFormation stack name. Never rename a deployed one. */
-export const STACK_ID = 'Rewake';
+import { RewakeStack, STACK_ID, type RewakeStackProps } from './rewake-stack';
 
 export function defineRewakeApp(
   app: App,

@@ -8,6 +8,9 @@ import { IngestApi } from './constructs/ingest-api';
 import { ScheduledScan } from './constructs/scheduled-scan';
 import { Tables } from './constructs/tables';
 
+/** The stack's construct id and default CloudFormation stack name. Never rename a deployed one. */
+export const STACK_ID = 'Rewake';
+
 /** Logical id of the stack parameter that supplies the Pinpoint project id at deploy time. */
 export const PINPOINT_APPLICATION_ID_PARAMETER = 'PinpointApplicationId';
 

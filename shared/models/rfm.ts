@@ -176,28 +176,66 @@ export interface CompressedRfm {
   TIndex: Int32Array;
 }
 
+const bitsF64 = new Float64Array(1);
+const bitsU32 = new Uint32Array(bitsF64.buffer);
+
 /**
- * Sorted distinct values of `values` and, for each input, the index of its value. Sort-based
- * (typed-array sort, then binary search) because it is several times faster than a Map for
- * millions of numbers.
+ * Sorted distinct values of `values` and, for each input, the index of its value. Uses an
+ * open-addressing hash table keyed on the doubles' bit patterns (much faster than a Map or a
+ * sort for millions of numbers with few distinct values). −0 is treated as +0.
  */
 function dictionary(values: ArrayLike<number>): { sorted: Float64Array; index: Int32Array } {
   const n = values.length;
-  const copy = Float64Array.from(values).sort();
+  let cap = 1024;
+  let keys = new Float64Array(cap);
+  let slots = new Int32Array(cap).fill(-1); // slot → distinct-value id
+  let distinct = new Float64Array(256);
   let u = 0;
+  const firstId = new Int32Array(n);
+  const slotOf = (v: number, mask: number, k: Float64Array, sl: Int32Array): number => {
+    bitsF64[0] = v;
+    let h = Math.imul(bitsU32[0]! ^ Math.imul(bitsU32[1]!, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    let i = h & mask;
+    while (sl[i]! >= 0 && k[i] !== v) i = (i + 1) & mask;
+    return i;
+  };
   for (let i = 0; i < n; i++) {
-    if (i === 0 || copy[i] !== copy[u - 1]) copy[u++] = copy[i]!;
-  }
-  const sorted = copy.slice(0, u);
-  const index = new Int32Array(n);
-  let prevValue = NaN;
-  let prevIndex = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v === prevValue) {
-      index[i] = prevIndex;
-      continue;
+    const v = values[i]! === 0 ? 0 : values[i]!;
+    let slot = slotOf(v, cap - 1, keys, slots);
+    if (slots[slot]! < 0) {
+      if (u === distinct.length) {
+        const grown = new Float64Array(u * 2);
+        grown.set(distinct);
+        distinct = grown;
+      }
+      distinct[u] = v;
+      if ((u + 1) * 2 > cap) {
+        // Grow and rehash.
+        const newCap = cap * 2;
+        const newKeys = new Float64Array(newCap);
+        const newSlots = new Int32Array(newCap).fill(-1);
+        for (let id = 0; id < u; id++) {
+          const s2 = slotOf(distinct[id]!, newCap - 1, newKeys, newSlots);
+          newKeys[s2] = distinct[id]!;
+          newSlots[s2] = id;
+        }
+        cap = newCap;
+        keys = newKeys;
+        slots = newSlots;
+        slot = slotOf(v, cap - 1, keys, slots);
+      }
+      keys[slot] = v;
+      slots[slot] = u;
+      u++;
     }
+    firstId[i] = slots[slot]!;
+  }
+  // Rank the distinct values so indices follow sorted order.
+  const sorted = distinct.slice(0, u).sort();
+  const rank = new Int32Array(u);
+  for (let id = 0; id < u; id++) {
+    const v = distinct[id]!;
     let lo = 0;
     let hi = u - 1;
     while (lo < hi) {
@@ -205,10 +243,10 @@ function dictionary(values: ArrayLike<number>): { sorted: Float64Array; index: I
       if (sorted[mid]! < v) lo = mid + 1;
       else hi = mid;
     }
-    index[i] = lo;
-    prevValue = v;
-    prevIndex = lo;
+    rank[id] = lo;
   }
+  const index = new Int32Array(n);
+  for (let i = 0; i < n; i++) index[i] = rank[firstId[i]!]!;
   return { sorted, index };
 }
 
@@ -244,59 +282,62 @@ export function compressRfm(
   const nt = dt.sorted.length;
   const nT = dT.sorted.length;
   const keySpace = dx.sorted.length * nt * nT;
-  const rowX: number[] = [];
-  const rowT: number[] = [];
-  const rowt: number[] = [];
-  const w: number[] = [];
-  const addRow = (xi: number, Ti: number, ti: number, wi: number): number => {
-    rowX.push(xi);
-    rowT.push(Ti);
-    rowt.push(ti);
-    w.push(wi);
-    return w.length - 1;
-  };
+  const xIdx = dx.index;
+  const tIdx = dt.index;
+  const TIdx = dT.index;
+  // Row attributes, allocated for the worst case (every customer distinct) and trimmed after.
+  const rowX = new Int32Array(n);
+  const rowT = new Int32Array(n);
+  const rowt = new Int32Array(n);
+  const w = new Float64Array(n);
+  let rows = 0;
   if (keySpace <= Math.max(4 * n, 1 << 22)) {
     // Dense lookup table over all (x, T, t_x) index combinations: no hashing at all.
     const table = new Int32Array(keySpace).fill(-1);
     for (let i = 0; i < n; i++) {
-      const xi = dx.index[i]!;
-      const ti = dt.index[i]!;
-      const Ti = dT.index[i]!;
-      const key = (xi * nT + Ti) * nt + ti;
-      const wi = inputWeight ? inputWeight[i]! : 1;
-      const r = table[key]!;
-      if (r < 0) table[key] = addRow(xi, Ti, ti, wi);
-      else w[r] = w[r]! + wi;
+      const key = (xIdx[i]! * nT + TIdx[i]!) * nt + tIdx[i]!;
+      const wi = inputWeight === undefined ? 1 : inputWeight[i]!;
+      let r = table[key]!;
+      if (r < 0) {
+        r = rows++;
+        table[key] = r;
+        rowX[r] = xIdx[i]!;
+        rowT[r] = TIdx[i]!;
+        rowt[r] = tIdx[i]!;
+      }
+      w[r] = w[r]! + wi;
     }
   } else {
     // Exact integer keys while they stay below 2^53; string keys beyond.
     const exact = keySpace < 2 ** 52;
     const rowOf = new Map<number | string, number>();
     for (let i = 0; i < n; i++) {
-      const xi = dx.index[i]!;
-      const ti = dt.index[i]!;
-      const Ti = dT.index[i]!;
-      const key: number | string = exact ? (xi * nT + Ti) * nt + ti : `${xi},${Ti},${ti}`;
-      const wi = inputWeight ? inputWeight[i]! : 1;
-      const r = rowOf.get(key);
-      if (r === undefined) rowOf.set(key, addRow(xi, Ti, ti, wi));
-      else w[r] = w[r]! + wi;
+      const key: number | string = exact ? (xIdx[i]! * nT + TIdx[i]!) * nt + tIdx[i]! : `${xIdx[i]},${TIdx[i]},${tIdx[i]}`;
+      const wi = inputWeight === undefined ? 1 : inputWeight[i]!;
+      let r = rowOf.get(key);
+      if (r === undefined) {
+        r = rows++;
+        rowOf.set(key, r);
+        rowX[r] = xIdx[i]!;
+        rowT[r] = TIdx[i]!;
+        rowt[r] = tIdx[i]!;
+      }
+      w[r] = w[r]! + wi;
     }
   }
-  const rows = w.length;
   const out: CompressedRfm = {
     rows,
     customers: 0,
     x: new Float64Array(rows),
     tx: new Float64Array(rows),
     T: new Float64Array(rows),
-    weight: Float64Array.from(w),
+    weight: w.slice(0, rows),
     xValues: dx.sorted,
     txValues: dt.sorted,
     TValues: dT.sorted,
-    xIndex: Int32Array.from(rowX),
-    txIndex: Int32Array.from(rowt),
-    TIndex: Int32Array.from(rowT),
+    xIndex: rowX.slice(0, rows),
+    txIndex: rowt.slice(0, rows),
+    TIndex: rowT.slice(0, rows),
   };
   let total = 0;
   for (let r = 0; r < rows; r++) {

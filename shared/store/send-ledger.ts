@@ -32,6 +32,8 @@ export interface SendRecord {
   value: number;
   holdout: boolean;
   queuedAt: string;
+  /** When SQS accepted the candidate's message. */
+  enqueuedAt?: string;
   /** When it was sent, or would have been for the holdout: the start of the attribution window. */
   at?: string;
   channel?: Channel;
@@ -75,7 +77,7 @@ export class SendLedger {
 
   /**
    * The scan's claim on a (user, campaign, step): true when the caller should enqueue it. A second
-   * scan on the same day gets false, unless the first one's marker is stale and still `queued`.
+   * scan gets false, unless the first one claimed it and crashed before SQS accepted the message.
    */
   async markQueued(record: SendRecord, now: Date): Promise<boolean> {
     try {
@@ -83,7 +85,7 @@ export class SendLedger {
         new PutCommand({
           TableName: this.table,
           Item: { ...record, sk: ledgerKey(record.campaign, record.step), status: 'queued' },
-          ConditionExpression: 'attribute_not_exists(sk) OR (#s = :queued AND queuedAt < :stale)',
+          ConditionExpression: 'attribute_not_exists(sk) OR (#s = :queued AND attribute_not_exists(enqueuedAt) AND queuedAt < :stale)',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':queued': 'queued', ':stale': new Date(now.getTime() - STALE_QUEUED_MS).toISOString() },
         }),
@@ -93,6 +95,23 @@ export class SendLedger {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** SQS accepted the messages of these claims: no later scan needs to offer them again. */
+  async markEnqueued(keys: { userId: string; campaign: string; step: number }[], at: Date): Promise<void> {
+    await Promise.all(
+      keys.map((k) =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { userId: k.userId, sk: ledgerKey(k.campaign, k.step) },
+            UpdateExpression: 'SET enqueuedAt = if_not_exists(enqueuedAt, :at)',
+            ConditionExpression: 'attribute_exists(sk)',
+            ExpressionAttributeValues: { ':at': at.toISOString() },
+          }),
+        ),
+      ),
+    );
   }
 
   /** Record the final word for a message that is not being sent (holdout, suppressed, deferred). */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STACK_ID, defineRewakeApp } from '../../infra/aws/app';
+import { defineRewakeApp } from '../../infra/aws/app';
+import { STACK_ID } from '../../infra/aws/rewake-stack';
 import { defaultConfig } from '../../shared/config';
 import { FAST_APP_PROPS } from './helpers';
 

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { RewakeFunction } from '../../infra/aws/constructs/rewake-function';
 import { CONFIG_ENV } from '../../shared/config';
@@ -15,8 +16,8 @@ const resources = template.toJSON().Resources as Record<string, { Type: string; 
 const propsOf = (fn: RewakeFunction) => resources[logicalId(fn.function)]!.Properties;
 const envOf = (fn: RewakeFunction) => propsOf(fn).Environment.Variables as Record<string, unknown>;
 const statementsOf = (fn: RewakeFunction): Statement[] => statementsOfRole(template, logicalId(fn.role));
-const actionsOn = (fn: RewakeFunction, resource: { node: unknown }): string[] =>
-  statementsOn(statementsOf(fn), logicalId(resource as never)).flatMap(actionsOf).sort();
+const actionsOn = (fn: RewakeFunction, resource: IConstruct): string[] =>
+  statementsOn(statementsOf(fn), logicalId(resource)).flatMap(actionsOf).sort();
 
 const READS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem'];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -63,13 +64,13 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('gives the queue URL only to the scan and the Pinpoint id only to the sender', () => {
+  it('gives the queue URL to the scan and the sender (quiet-hours deferrals), the Pinpoint id only to the sender', () => {
     expect(envOf(functions.scan)[ENV.candidatesQueueUrl]).toEqual(ref(stack.delivery.queue));
+    expect(envOf(functions.sender)[ENV.candidatesQueueUrl]).toEqual(ref(stack.delivery.queue));
     expect(envOf(functions.sender)[ENV.pinpointApplicationId]).toEqual({ Ref: 'PinpointApplicationId' });
     expect(envOf(functions.ingest)).not.toHaveProperty(ENV.candidatesQueueUrl);
     expect(envOf(functions.ingest)).not.toHaveProperty(ENV.pinpointApplicationId);
     expect(envOf(functions.scan)).not.toHaveProperty(ENV.pinpointApplicationId);
-    expect(envOf(functions.sender)).not.toHaveProperty(ENV.candidatesQueueUrl);
   });
 
   it('lets each function write only to its own log group, with no managed policies', () => {
@@ -92,27 +93,28 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('lets the scan only read profiles and sends, never events, and only send to the candidates queue', () => {
-    for (const table of [stack.tables.profiles, stack.tables.sends]) {
-      const actions = actionsOn(functions.scan, table);
-      expect(actions).toEqual(expect.arrayContaining(READS));
-      expect(actions.filter((a) => WRITES.includes(a))).toEqual([]);
-    }
+  it('lets the scan read profiles, read and claim entries in sends, never touch events, and only send to the queue', () => {
+    const onProfiles = actionsOn(functions.scan, stack.tables.profiles);
+    expect(onProfiles).toEqual(expect.arrayContaining(READS));
+    expect(onProfiles.filter((a) => WRITES.includes(a))).toEqual([]);
+    const onSends = actionsOn(functions.scan, stack.tables.sends);
+    expect(onSends).toEqual(expect.arrayContaining([...READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    expect(onSends).not.toContain('dynamodb:DeleteItem');
+    expect(onSends).not.toContain('dynamodb:BatchWriteItem');
     expect(actionsOn(functions.scan, stack.tables.events)).toEqual([]);
-    expect(actionsOn(functions.scan, stack.delivery.queue)).toEqual(
-      expect.arrayContaining(['sqs:SendMessage']),
-    );
-    expect(actionsOn(functions.scan, stack.delivery.queue).filter((a) => /Receive|Delete/.test(a))).toEqual([]);
+    const onQueue = actionsOn(functions.scan, stack.delivery.queue);
+    expect(onQueue).toContain('sqs:SendMessage');
+    expect(onQueue.filter((a) => /Receive|Delete/.test(a))).toEqual([]);
   });
 
-  it('lets the sender read and write sends, only read profiles, never touch events, and consume the queue', () => {
+  it('lets the sender read and write sends, only read profiles, never touch events, and consume and re-queue candidates', () => {
     expect(actionsOn(functions.sender, stack.tables.sends)).toEqual(expect.arrayContaining([...READS, ...WRITES]));
     const onProfiles = actionsOn(functions.sender, stack.tables.profiles);
     expect(onProfiles).toEqual(expect.arrayContaining(READS));
     expect(onProfiles.filter((a) => WRITES.includes(a))).toEqual([]);
     expect(actionsOn(functions.sender, stack.tables.events)).toEqual([]);
     expect(actionsOn(functions.sender, stack.delivery.queue)).toEqual(
-      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SendMessage']),
     );
   });
 

@@ -6,8 +6,7 @@ import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { parseConfig, type RewakeConfig, type RewakeConfigInput } from '../../shared/config';
-import { STACK_ID } from '../../infra/aws/app';
-import { RewakeStack, type RewakeStackProps } from '../../infra/aws/rewake-stack';
+import { RewakeStack, STACK_ID, type RewakeStackProps } from '../../infra/aws/rewake-stack';
 
 export const FAST_APP_PROPS = {
   context: { 'aws:cdk:bundling-stacks': [] },

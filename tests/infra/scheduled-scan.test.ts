@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors';
 import { arnOf, logicalId, ref, statementsOfRole, synthRewake } from './helpers';
@@ -62,7 +63,14 @@ describe('scheduled scan', () => {
   it('lets the scheduler invoke the scan function and write to the failed-runs queue, nothing else', () => {
     const roleId = template.toJSON().Resources[logicalId(scheduledScan.schedule)].Properties.Target.RoleArn['Fn::GetAtt'][0];
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': Match.anyValue() } },
+          },
+        ],
+      },
     });
     const statements = statementsOfRole(template, roleId).map((st) => ({ Action: st.Action, Resource: st.Resource }));
     const scan = arnOf(scheduledScan.scan.function);

@@ -90,12 +90,15 @@ export class DeliveryQueue extends Construct {
       memorySize: props.senderMemorySize ?? 512,
       environment: {
         ...tables.environment,
+        [ENV.candidatesQueueUrl]: this.queue.queueUrl,
         [ENV.pinpointApplicationId]: props.pinpointApplicationId,
       },
     });
 
     tables.sends.grantReadWriteData(this.sender.function);
     tables.profiles.grantReadData(this.sender.function);
+    // A candidate deferred by quiet hours goes back on the queue with a delay (CandidateQueue.defer).
+    this.queue.grantSendMessages(this.sender.function);
     this.sender.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'SendThroughOnePinpointProject',

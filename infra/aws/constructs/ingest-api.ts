@@ -108,7 +108,8 @@ export class IngestApi extends Construct {
     const cloudWatchRole = props.cloudWatchRole ?? true;
     this.api = new RestApi(this, 'Api', {
       description: 'rewake ingest API',
-      // Regional: callers are servers, often far from a CloudFront edge's benefits (mainland China).
+      // Regional, not edge-optimized: callers are servers that gain little from CloudFront's edge,
+      // and a regional endpoint can later sit behind a custom domain or CDN of our choosing.
       endpointTypes: [EndpointType.REGIONAL],
       apiKeySourceType: ApiKeySourceType.HEADER,
       defaultMethodOptions: { apiKeyRequired: true },
@@ -156,6 +157,7 @@ export class IngestApi extends Construct {
       });
     }
 
+    // No console test-invoke permission: one Lambda permission per method instead of two.
     const integration = new LambdaIntegration(this.ingest.function, { allowTestInvoke: false });
     const v1 = this.api.root.addResource('v1');
 

@@ -87,6 +87,9 @@ export class ScheduledScan extends Construct {
     });
     tables.profiles.grantReadData(this.scan.function);
     tables.sends.grantReadData(this.scan.function);
+    // The scan claims each (user, campaign, step) in the ledger before enqueueing it and notes the
+    // enqueue afterwards (SendLedger.markQueued / markEnqueued): conditional put and update only.
+    tables.sends.grant(this.scan.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     props.candidatesQueue.grantSendMessages(this.scan.function);
 
     // A run is safe to repeat (one enqueue per user and campaign step), so Lambda may retry it; the
@@ -101,7 +104,17 @@ export class ScheduledScan extends Construct {
     // acknowledged below) inside this construct.
     const scheduleRole = new Role(this, 'ScheduleRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        // Only schedules of this account's default group may use the role (confused-deputy guard).
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Stack.of(this).account,
+            'aws:SourceArn': Stack.of(this).formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
+          },
+        },
       }),
       description: 'rewake: EventBridge Scheduler invokes the scan',
     });

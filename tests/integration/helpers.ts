@@ -1,0 +1,44 @@
+/**
+ * Integration tests run the real handlers on the embedded runtime (dynalite, local-aws-sqs, the
+ * fake Pinpoint), started once per test file: the same wiring `npm start` uses.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseConfig, type RewakeConfigInput } from '../../shared/config';
+import { fakeLambdaContext } from '../../infra/local/lambda-context';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+
+export async function startTestRuntime(config: RewakeConfigInput = {}): Promise<LocalRuntime> {
+  return startLocalRuntime({ config: parseConfig(config), outDir: mkdtempSync(join(tmpdir(), 'rewake-test-')) });
+}
+
+export function apiEvent(method: string, resource: string, opts: { body?: unknown; rawBody?: string; contentType?: string | null; userId?: string } = {}): APIGatewayProxyEvent {
+  const path = opts.userId ? resource.replace('{userId}', opts.userId) : resource;
+  const headers: Record<string, string> = {};
+  if (opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
+  return {
+    httpMethod: method,
+    resource,
+    path,
+    pathParameters: opts.userId ? { userId: opts.userId } : null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    headers,
+    multiValueHeaders: {},
+    body: opts.rawBody ?? (opts.body === undefined ? null : JSON.stringify(opts.body)),
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+export const context = (functionName = 'rewake-test') => fakeLambdaContext({ functionName, timeoutMs: 60_000 });
+
+export type HttpHandler = (event: APIGatewayProxyEvent, ctx: ReturnType<typeof context>) => Promise<APIGatewayProxyResult>;
+
+export async function post(handler: HttpHandler, events: unknown[]): Promise<{ statusCode: number; body: any }> {
+  const result = await handler(apiEvent('POST', '/v1/events', { body: { events } }), context());
+  return { statusCode: result.statusCode, body: JSON.parse(result.body) };
+}
