@@ -112,7 +112,9 @@ export class RewakeStack extends Stack {
       value: this.alarms.topic.topicArn,
     });
     new CfnOutput(this, 'ScanFunctionName', {
-      description: 'Run a scan by hand: aws lambda invoke --function-name <this> --payload \'{"source":"schedule"}\'',
+      description:
+        'Run a scan now: aws lambda invoke --function-name <this> --invocation-type Event ' +
+        '--cli-binary-format raw-in-base64-out --payload \'{"source":"schedule"}\' /dev/null',
       value: this.scheduledScan.scan.function.functionName,
     });
     for (const { definition, table } of this.tables.all) {

@@ -28,8 +28,8 @@ describe('Lambda functions', () => {
     expect(propsOf(functions.ingest).Handler).toBe('index.handler');
   });
 
-  it('runs every function on nodejs22.x on ARM', () => {
-    template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  it('runs every function on nodejs24.x on ARM', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });
 
   it('sizes the scan for a long streaming run and keeps the request path quick', () => {

@@ -31,7 +31,7 @@ export interface RewakeFunctionProps {
   readonly tracing?: Tracing;
   /**
    * Pinned rather than "latest" so a CDK upgrade never moves the runtime under a deployed stack.
-   * @default Runtime.NODEJS_22_X
+   * @default Runtime.NODEJS_24_X
    */
   readonly runtime?: Runtime;
   /** @default - none */
@@ -70,7 +70,7 @@ export class RewakeFunction extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
-      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      runtime: props.runtime ?? Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -88,7 +88,7 @@ export class RewakeFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         // ESM entry points of dependencies first: that is what lets esbuild tree-shake SDK v3.
         mainFields: ['module', 'main'],
         // Some bundled CommonJS dependencies call require() for Node built-ins; ESM has none.
@@ -116,15 +116,6 @@ export class RewakeFunction extends Construct {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-      });
-    }
-    if (props.runtime === undefined) {
-      Validations.of(this.function).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'Pinned to nodejs22.x, the runtime the team chose and tests against (the code is also run on Node 20 ' +
-          'locally); nodejs24.x is newer. Moving is a deliberate one-line change of RewakeFunction\'s runtime ' +
-          'default, not something a CDK upgrade should do silently.',
       });
     }
   }

@@ -1,0 +1,89 @@
+import { describe, it, expect } from 'vitest';
+import { defaultConfig, parseConfig } from '../../../shared/config';
+import { chooseOffer } from '../../../shared/offers/policy';
+
+const OFFERS = defaultConfig().offers; // high: VIP 20%, medium: coupon 10%, low: promotion 5%
+
+describe('chooseOffer', () => {
+  it.each([
+    ['high', 'vip_discount'],
+    ['medium', 'coupon'],
+    ['low', 'promotion'],
+  ] as const)('gives the %s tier a %s offer', (tier, kind) => {
+    // Prepare / Act
+    const offer = chooseOffer(tier, 'unknown', 0, OFFERS);
+
+    // Assess
+    expect(offer.kind).toBe(kind);
+    expect(offer.id).toBe(OFFERS.byTier[tier].id);
+  });
+
+  it('uses the configured offer of the tier, template and validity included', () => {
+    // Prepare
+    const offers = parseConfig({
+      offers: { byTier: { medium: { id: 'tea-15', kind: 'coupon', discountPercent: 15, validDays: 10, template: 'tea' } } },
+    }).offers;
+
+    // Act
+    const offer = chooseOffer('medium', 'unknown', 0, offers);
+
+    // Assess
+    expect(offer).toMatchObject({ id: 'tea-15', kind: 'coupon', discountPercent: 15, validDays: 10, template: 'tea' });
+  });
+
+  it('escalates the discount by five points for each later step', () => {
+    // Prepare / Act
+    const discounts = [0, 1, 2].map((step) => chooseOffer('medium', 'unknown', step, OFFERS).discountPercent);
+
+    // Assess
+    expect(discounts).toEqual([10, 15, 20]);
+  });
+
+  it('caps the escalated discount at 50%', () => {
+    // Prepare / Act
+    const discount = chooseOffer('high', 'unknown', 20, OFFERS).discountPercent;
+
+    // Assess
+    expect(discount).toBe(50);
+  });
+
+  it('never escalates an offer that carries no discount', () => {
+    // Prepare
+    const offers = parseConfig({
+      offers: { byTier: { low: { id: 'hello', kind: 'greeting', discountPercent: 0, template: 'greeting' } } },
+    }).offers;
+
+    // Act
+    const discount = chooseOffer('low', 'unknown', 2, offers).discountPercent;
+
+    // Assess
+    expect(discount).toBe(0);
+  });
+
+  it('keeps a configured discount above the escalation cap at the first step instead of lowering it', () => {
+    // Prepare: the config allows up to 90% off; an operator chose 60% for VIPs.
+    const offers = parseConfig({
+      offers: { byTier: { high: { id: 'vip-60', kind: 'vip_discount', discountPercent: 60, template: 'vip' } } },
+    }).offers;
+
+    // Act
+    const discount = chooseOffer('high', 'unknown', 0, offers).discountPercent;
+
+    // Assess
+    expect(discount).toBe(60);
+  });
+
+  it.each([
+    ['service_issue', 'apology'],
+    ['still_browsing', 'recommendations'],
+    ['no_novelty', 'new_arrivals'],
+    ['fading_engagement', 'content'],
+    ['unknown', 'miss_you'],
+  ] as const)('answers the likely cause %s with the %s angle', (reason, angle) => {
+    // Prepare / Act
+    const offer = chooseOffer('medium', reason, 0, OFFERS);
+
+    // Assess
+    expect(offer.angle).toBe(angle);
+  });
+});
