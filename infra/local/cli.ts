@@ -35,12 +35,15 @@ export async function runLocal(command: Command, argv: string[]): Promise<number
   const { config } = loadConfig();
   const asOf = values['as-of'];
   if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`--as-of must be YYYY-MM-DD, got "${asOf}"`);
-  if (command === 'scan' && !values['data-dir']) throw new Error('scan needs --data-dir: the data kept by `rewake serve` or `rewake start --data-dir`');
+  // `start` begins empty unless told otherwise; `serve` and `scan` share a kept store by default,
+  // so events POSTed to a running `serve` are there for a later `scan`.
+  const dataDir = values['data-dir'] ?? (command === 'start' ? undefined : DEFAULT_DATA_DIR);
 
-  const runtime = await startLocalRuntime({ config, outDir: values.out, dataDir: values['data-dir'] });
+  const runtime = await startLocalRuntime({ config, outDir: values.out, dataDir });
   try {
-    if (command === 'serve') return await serve(runtime, Number(values.port), !values['no-demo-data'] && !values['data-dir']);
+    if (command === 'serve') return await serve(runtime, Number(values.port), !values['no-demo-data']);
     if (command === 'scan') {
+      if (await isEmpty()) await loadDemoThroughApi('the store is empty: loading the demo data first');
       const result = await scanAndSend(runtime, config, asOf ?? new Date().toISOString().slice(0, 10));
       print(values.json, { scan: result.scan, delivery: result.delivery });
       return 0;
@@ -86,10 +89,9 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
 async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
   const { handler: ingest } = await import('../../functions/ingest/handler');
   const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>, port });
-  if (loadDemo) {
-    const dataset = loadDemoDataset();
-    const result = await replay(api.url, api.apiKey, dataset.events);
-    log(`loaded the demo data: ${result.accepted} events`);
+  if (loadDemo && (await isEmpty())) {
+    const result = await replay(api.url, api.apiKey, loadDemoDataset().events);
+    log(`loaded the demo data: ${result.accepted} events (--no-demo-data to start empty)`);
   }
   log(`Rewake ingest API on ${api.url}`);
   log(`  POST ${api.url}/v1/events   GET|DELETE ${api.url}/v1/users/{userId}   (header x-api-key)`);
@@ -101,6 +103,27 @@ async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Pr
   });
   await api.stop();
   return 0;
+}
+
+const DEFAULT_DATA_DIR = '.rewake-data';
+
+/** True when no profile is stored yet. */
+async function isEmpty(): Promise<boolean> {
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { documentClient } = await import('../../shared/store/dynamo');
+  const out = await documentClient().send(new ScanCommand({ TableName: process.env.PROFILES_TABLE!, Limit: 1 }));
+  return (out.Items ?? []).length === 0;
+}
+
+async function loadDemoThroughApi(why: string): Promise<void> {
+  log(why);
+  const { handler: ingest } = await import('../../functions/ingest/handler');
+  const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult> });
+  try {
+    await replay(api.url, api.apiKey, loadDemoDataset().events);
+  } finally {
+    await api.stop();
+  }
 }
 
 /** The scan as the schedule would run it (02:00 in the schedule's zone), then the sends the next morning. */
@@ -197,7 +220,8 @@ function print(json: boolean, summary: Record<string, unknown>): void {
   if (s.decisions) lines.push(`Decisions         ${fmt(s.decisions)}`);
   lines.push(`Queue             ${s.delivery.received} received, ${s.delivery.succeeded} done, ${s.delivery.failed} retried, ${s.delivery.deadLettered} dead-lettered`);
   if (s.files) lines.push('', `Outbox            ${s.files.outbox}`, `Preview           ${s.files.preview}`, `Decisions         ${s.files.decisions}`);
-  if (s.seconds !== undefined) lines.push(`Took              ${s.seconds} s`);
+  // Timing goes to stderr: the summary itself is the same on every run.
+  if (s.seconds !== undefined) log(`took ${s.seconds} s`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -93,8 +93,8 @@ describe('nextWinbackStep', () => {
     expect(next).toEqual({ due: false, why: 'pending' });
   });
 
-  it('offers a step queued more than an hour ago again, as it may never have reached the queue', () => {
-    // Prepare
+  it('offers again a claimed step that never reached the queue once the claim is stale', () => {
+    // Prepare: the scan claimed step 1 in the ledger but crashed before SQS accepted it.
     const history = [entry(0, 'sent'), entry(1, 'queued')];
     const now = new Date(Date.parse(history[1]!.queuedAt) + STALE_QUEUED_MS + 1);
 
@@ -105,13 +105,25 @@ describe('nextWinbackStep', () => {
     expect(next).toEqual({ due: true, step: 1 });
   });
 
-  it('does not offer a step queued 59 minutes ago again', () => {
+  it('leaves a fresh claim to the scan that made it, which may still be running', () => {
     // Prepare
     const history = [entry(0, 'sent'), entry(1, 'queued')];
-    const now = new Date(Date.parse(history[1]!.queuedAt) + 59 * 60_000);
+    const now = new Date(Date.parse(history[1]!.queuedAt) + STALE_QUEUED_MS - 60_000);
 
     // Act
     const next = nextWinbackStep(history, DORMANT, now, STEP_DAYS);
+
+    // Assess
+    expect(next).toEqual({ due: false, why: 'pending' });
+  });
+
+  it('does not offer again a queued step that SQS accepted, however old', () => {
+    // Prepare
+    const queued = entry(1, 'queued');
+    const history = [entry(0, 'sent'), { ...queued, enqueuedAt: new Date(Date.parse(queued.queuedAt) + 1_000).toISOString() }];
+
+    // Act
+    const next = nextWinbackStep(history, DORMANT, daysAfter(queued.queuedAt, 2), STEP_DAYS);
 
     // Assess
     expect(next).toEqual({ due: false, why: 'pending' });

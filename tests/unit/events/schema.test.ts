@@ -24,7 +24,7 @@ const VALID: Record<EventType, Record<string, unknown>> = {
   message_click: { campaign: 'winback', step: 1, url: 'https://shop.example.com/tea?c=wb' },
   coupon_redeem: { couponCode: 'WB-7K2P', orderId: 'order-2' },
   profile: {
-    birthday: '--03-14',
+    birthday: '1990-03-14',
     timezone: 'Asia/Shanghai',
     locale: 'zh-CN',
     preferredChannel: 'sms',
@@ -218,6 +218,22 @@ describe('parseEvent', () => {
 
     // Assess
     expect(problems.map((p) => p.field)).toEqual(['properties.channels.sms', 'properties.channels.email']);
+  });
+
+  it('accepts a birthday without a year, written --MM-DD', () => {
+    // Prepare / Act
+    const result = parseEvent(event('profile', { birthday: '--03-14' }));
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it.each(['1990-13-01', '03-14', '---03-14'])('rejects the birthday %s', (birthday) => {
+    // Prepare / Act
+    const problems = problemsOf(event('profile', { birthday }));
+
+    // Assess
+    expect(problems).toEqual([{ field: 'properties.birthday', reason: 'must be YYYY-MM-DD or --MM-DD' }]);
   });
 
   it('rejects an event that is not an object', () => {
