@@ -82,7 +82,7 @@ const properties = {
       /** YYYY-MM-DD, or --MM-DD when the year is not shared. */
       birthday: z
         .string()
-        .regex(/^(\d{4}|--)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be YYYY-MM-DD or --MM-DD')
+        .regex(/^(\d{4}-|--)(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be YYYY-MM-DD or --MM-DD')
         .optional(),
       timezone: z
         .string()
