@@ -21,7 +21,7 @@ export type Tier = (typeof TIERS)[number];
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-const offerSchema = z.object({
+const offerSchema = z.strictObject({
   /** Stable id used in reports: which offer a user got. */
   id: z.string().min(1),
   kind: z.enum(['vip_discount', 'coupon', 'promotion', 'greeting']),
@@ -34,21 +34,18 @@ const offerSchema = z.object({
 });
 export type Offer = z.infer<typeof offerSchema>;
 
-export const configSchema = z
-  .object({
+export const configSchema = z.strictObject({
     /** Brand name used in messages. */
     brand: z.string().min(1).default('Rewake Shop'),
     locale: z.enum(LOCALES).default('zh-CN'),
-    events: z
-      .object({
+    events: z.strictObject({
         /** Days raw events are kept (DynamoDB TTL). Profiles keep their aggregates for good. */
         retentionDays: z.number().int().min(1).max(3650).default(400),
         maxEventsPerRequest: z.number().int().min(1).max(1000).default(500),
         maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
       })
       .prefault({}),
-    dormancy: z
-      .object({
+    dormancy: z.strictObject({
         /** Dormant: no purchase for this many days (the seed's example is 180). */
         dormantAfterDaysWithoutPurchase: z.number().int().min(1).default(180),
         /** Dormant: no activity of any kind for this many days. */
@@ -63,8 +60,7 @@ export const configSchema = z
         minDaysBeforeAtRisk: z.number().int().min(1).default(30),
       })
       .prefault({}),
-    tiers: z
-      .object({
+    tiers: z.strictObject({
         /** 'quantile': cut points are quantiles of the dormant population's value; 'threshold': fixed amounts. */
         method: z.enum(['quantile', 'threshold']).default('quantile'),
         highQuantile: z.number().gt(0).lt(1).default(0.8),
@@ -81,18 +77,15 @@ export const configSchema = z
         message: 'mediumThreshold must be below highThreshold',
         path: ['mediumThreshold'],
       }),
-    holdout: z
-      .object({
+    holdout: z.strictObject({
         /** Share of candidates kept as an untouched control group, per campaign. */
         share: z.number().min(0).max(0.5).default(0.1),
         /** Changing the salt reshuffles who is in the holdout; keep it fixed for a campaign's life. */
         salt: z.string().min(1).default('rewake-holdout-v1'),
       })
       .prefault({}),
-    campaigns: z
-      .object({
-        winback: z
-          .object({
+    campaigns: z.strictObject({
+        winback: z.strictObject({
             id: z.string().min(1).default('winback'),
             /** Days after entering the campaign at which each step is sent. */
             stepDays: z.array(z.number().int().min(0)).min(1).default([0, 7, 21]),
@@ -100,11 +93,9 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
-    offers: z
-      .object({
+    offers: z.strictObject({
         /** Offer per value tier (seed §3.3): VIP care for high value, coupons for medium, promotion for low. */
-        byTier: z
-          .object({
+        byTier: z.strictObject({
             high: offerSchema.default({ id: 'vip-20', kind: 'vip_discount', discountPercent: 20, validDays: 30, template: 'vip' }),
             medium: offerSchema.default({ id: 'coupon-10', kind: 'coupon', discountPercent: 10, validDays: 14, template: 'coupon' }),
             low: offerSchema.default({ id: 'promo-general', kind: 'promotion', discountPercent: 5, validDays: 7, template: 'promotion' }),
@@ -112,15 +103,13 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
-    delivery: z
-      .object({
+    delivery: z.strictObject({
         defaultTimezone: timezone.default('Asia/Shanghai'),
-        quietHours: z
-          .object({ start: hhmm.default('21:00'), end: hhmm.default('09:00') })
+        quietHours: z.strictObject({ start: hhmm.default('21:00'), end: hhmm.default('09:00') })
           .prefault({}),
         /** At most `max` win-back messages per user in any window of `days` days. */
         frequencyCaps: z
-          .array(z.object({ days: z.number().int().min(1), max: z.number().int().min(0) }))
+          .array(z.strictObject({ days: z.number().int().min(1), max: z.number().int().min(0) }))
           .default([
             { days: 7, max: 1 },
             { days: 30, max: 3 },
@@ -129,10 +118,8 @@ export const configSchema = z
         channelOrder: z.array(z.enum(CHANNELS)).min(1).default(['push', 'sms', 'email']),
       })
       .prefault({}),
-    channels: z
-      .object({
-        pinpoint: z
-          .object({
+    channels: z.strictObject({
+        pinpoint: z.strictObject({
             /**
              * An existing Pinpoint project id. Pinpoint takes no new customers, so Rewake never
              * creates one. On AWS it can also come from the stack parameter PinpointApplicationId.
@@ -147,16 +134,14 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
-    queue: z
-      .object({
+    queue: z.strictObject({
         /** Receives before a candidate message moves to the dead-letter queue. */
         maxReceiveCount: z.number().int().min(1).max(1000).default(5),
         visibilityTimeoutSeconds: z.number().int().min(1).max(43200).default(120),
         senderBatchSize: z.number().int().min(1).max(10).default(10),
       })
       .prefault({}),
-    schedule: z
-      .object({
+    schedule: z.strictObject({
         /** When the dormancy scan runs, in `timezone`. EventBridge Scheduler cron (6 fields). */
         scanCron: z.string().regex(/^(\S+\s+){5}\S+$/, 'must be a 6-field cron: min hour day month weekday year').default('0 2 * * ? *'),
         timezone: timezone.default('Asia/Shanghai'),
@@ -164,8 +149,7 @@ export const configSchema = z
         scanSegments: z.number().int().min(1).max(1000).default(4),
       })
       .prefault({}),
-  })
-  .strict();
+  });
 
 export type RewakeConfig = z.infer<typeof configSchema>;
 /** What a config file may contain: any subset of the full config. */

@@ -17,6 +17,7 @@ export type NextStep = { due: true; step: number } | { due: false; why: 'pending
 
 const DAY_MS = 86_400_000;
 /** How long a claim without an enqueue is left to the scan that made it (it may still be running). */
+const SCAN_START_TOLERANCE_MS = 60 * 60 * 1000;
 export const STALE_QUEUED_MS = 15 * 60 * 1000;
 
 export function nextWinbackStep(history: CampaignHistoryEntry[], profile: Profile, now: Date, stepDays: readonly number[]): NextStep {
@@ -35,6 +36,8 @@ export function nextWinbackStep(history: CampaignHistoryEntry[], profile: Profil
   if (last.status === 'queued' || last.status === 'deferred') return { due: false, why: 'pending' };
   const step = last.step + 1;
   if (step >= stepDays.length) return { due: false, why: 'finished' };
-  const dueAt = enteredAt + (stepDays[step]! - stepDays[0]!) * DAY_MS;
+  // A daily scan does not start at the same second every day: allow it to run a little early, so
+  // a day-7 step goes out with the day-7 scan, not the day-8 one.
+  const dueAt = enteredAt + (stepDays[step]! - stepDays[0]!) * DAY_MS - SCAN_START_TOLERANCE_MS;
   return now.getTime() >= dueAt ? { due: true, step } : { due: false, why: 'not_yet' };
 }

@@ -110,8 +110,14 @@ export function quietHoursEnd(now: Date, timezone: string, quiet: { start: strin
   if (start === end) return undefined;
   const inside = start < end ? local >= start && local < end : local >= start || local < end;
   if (!inside) return undefined;
-  const minutesUntilEnd = (end - local + 1440) % 1440;
-  const opening = new Date(now.getTime() + minutesUntilEnd * 60_000);
+  let opening = new Date(now.getTime() + ((end - local + 1440) % 1440) * 60_000);
+  // Adding wall-clock minutes to an instant is off by the shift when the clocks change overnight:
+  // correct by what the local clock actually shows at the estimate (twice covers any DST rule).
+  for (let i = 0; i < 2; i++) {
+    const drift = ((end - localMinutes(opening, timezone) + 720 + 1440) % 1440) - 720;
+    if (drift === 0) break;
+    opening = new Date(opening.getTime() + drift * 60_000);
+  }
   opening.setUTCSeconds(0, 0);
   return opening;
 }

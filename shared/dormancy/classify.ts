@@ -33,8 +33,9 @@ export function assess(profile: Profile, asOf: Date, rules: RewakeConfig['dorman
     profile.interPurchase && profile.purchaseDays >= rules.minPurchaseDaysForCycle ? profile.interPurchase.medianDays : null;
   const atRiskAfter = cycleDays === null ? null : Math.max(rules.minDaysBeforeAtRisk, rules.atRiskCycleMultiple * cycleDays);
   const predictedDormancyDay =
-    atRiskAfter !== null && profile.lastPurchaseAt
-      ? new Date(Date.parse(profile.lastPurchaseAt) + atRiskAfter * DAY_MS).toISOString().slice(0, 10)
+    atRiskAfter !== null && profile.lastPurchaseDay
+      ? // Counted on the user's own calendar: the last purchase day is local to them.
+        new Date(Date.parse(profile.lastPurchaseDay) + Math.ceil(atRiskAfter) * DAY_MS).toISOString().slice(0, 10)
       : null;
 
   const base = { daysSinceLastPurchase, daysSinceLastActivity, cycleDays, predictedDormancyDay };

@@ -195,18 +195,24 @@ export function parseEvent(raw: unknown): EventParse {
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), reason: 'is not a recognised field' }));
       }
-      return [{ field: issue.path.join('.') || '(event)', reason: reasonOf(issue) }];
+      const missing = valueAt(raw, issue.path) === undefined;
+      return [{ field: issue.path.join('.') || '(event)', reason: missing ? 'is required' : reasonOf(issue) }];
     }),
   };
 }
 
 function reasonOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    // zod says "Invalid input: expected string, received undefined"; a client reads "is required".
-    if (issue.message.includes('received undefined')) return 'is required';
-    return `must be a ${issue.expected}`;
+  return issue.code === 'invalid_type' ? `must be a ${issue.expected}` : issue.message;
+}
+
+/** The raw input at a zod issue's path: undefined there means the field is missing. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
   }
-  return issue.message;
+  return value;
 }
 
 function isTimeZone(tz: string): boolean {

@@ -15,12 +15,14 @@ export interface OfferChoice extends Offer {
 
 /** Extra percentage points per step after the first, capped so escalation stays sane. */
 const ESCALATION_POINTS_PER_STEP = 5;
-const MAX_DISCOUNT = 50;
+const MAX_ESCALATED_DISCOUNT = 50;
 
 export function chooseOffer(tier: Tier, reason: ReasonCode, step: number, offers: RewakeConfig['offers']): OfferChoice {
   const offer = offers.byTier[tier];
   const escalated = offer.discountPercent > 0 ? offer.discountPercent + ESCALATION_POINTS_PER_STEP * step : 0;
-  return { ...offer, discountPercent: Math.min(MAX_DISCOUNT, escalated), angle: angleFor(reason) };
+  // Escalation stops at the cap, but never lowers what the operator configured.
+  const discountPercent = Math.max(offer.discountPercent, Math.min(MAX_ESCALATED_DISCOUNT, escalated));
+  return { ...offer, discountPercent, angle: angleFor(reason) };
 }
 
 function angleFor(reason: ReasonCode): OfferChoice['angle'] {

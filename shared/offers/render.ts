@@ -85,7 +85,8 @@ export function renderMessage(input: RenderInput): RenderedMessage {
   const zh = input.locale === 'zh-CN';
   const parts = [copy.greeting, copy.angle[input.offer.angle](input), copy.offer[input.offer.kind](input), copy.coupon(input)].filter(Boolean);
   let body = parts.join(zh ? '' : ' ');
-  if (input.channel === 'sms') {
+  // Webhook providers in mainland China are domestic SMS and WeChat: the same refusal rules apply.
+  if (input.channel === 'sms' || input.channel === 'webhook') {
     // Domestic SMS rules: the sender's signature first, a way to refuse last.
     body = zh ? `【${input.brand}】${body}${SMS_REFUSAL[input.locale]}` : `[${input.brand}] ${body} ${SMS_REFUSAL[input.locale]}`;
   } else if (input.channel === 'email') {

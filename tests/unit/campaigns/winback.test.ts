@@ -33,15 +33,26 @@ describe('nextWinbackStep', () => {
     expect(next).toEqual({ due: true, step: 1 });
   });
 
-  it('does not make step 1 due before 7 days after entry', () => {
+  it('does not make step 1 due on the day before day 7', () => {
     // Prepare
     const history = [entry(0, 'sent')];
 
-    // Act
-    const next = nextWinbackStep(history, DORMANT, daysAfter(ENTERED, 6.99), STEP_DAYS);
+    // Act: more than the scan's start tolerance (1 h) early.
+    const next = nextWinbackStep(history, DORMANT, daysAfter(ENTERED, 6.9), STEP_DAYS);
 
     // Assess
     expect(next).toEqual({ due: false, why: 'not_yet' });
+  });
+
+  it('makes step 1 due for a day-7 scan that starts a few minutes earlier than the day-0 scan did', () => {
+    // Prepare
+    const history = [entry(0, 'sent')];
+
+    // Act: 15 minutes short of exactly 7 days.
+    const next = nextWinbackStep(history, DORMANT, daysAfter(ENTERED, 7 - 15 / 1440), STEP_DAYS);
+
+    // Assess
+    expect(next).toEqual({ due: true, step: 1 });
   });
 
   it('counts step 2 from entry (day 21), not from step 1', () => {
