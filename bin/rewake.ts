@@ -8,7 +8,8 @@
  *   rewake fit    --transactions FILE.csv --calibration-end YYYY-MM-DD [--json] fit the BTYD models
  */
 // Handlers build their logger at import: quiet it before anything else loads.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// Local runs print a summary; handler logs (JSON, for CloudWatch) would drown it. Errors still show.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_DEV ??= 'false';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -60,6 +60,32 @@ export const configSchema = z.strictObject({
         minDaysBeforeAtRisk: z.number().int().min(1).default(30),
       })
       .prefault({}),
+    model: z.strictObject({
+        /** Score users with the fitted BTYD models (P(alive), lifetime value). Off: rules alone. */
+        enabled: z.boolean().default(true),
+        /** Model time unit, in days (weeks, as in the BTYD literature). */
+        periodDays: z.number().int().min(1).max(31).default(7),
+        /** Fewer repeat customers than this and the rules alone decide. */
+        minRepeatCustomers: z.number().int().min(10).default(50),
+        /** Dormant when P(alive) falls below this, even before the day thresholds... */
+        pAliveDormantBelow: z.number().gt(0).lt(1).default(0.3),
+        /** ...and at risk below this. */
+        pAliveAtRiskBelow: z.number().gt(0).lt(1).default(0.6),
+        /** The model may only call a user dormant or at risk this long after their last purchase. */
+        minDaysSincePurchase: z.number().int().min(1).default(30),
+        /** Horizon of "expected purchases" in the report, in days. */
+        horizonDays: z.number().int().min(1).default(90),
+        /** Lifetime value: expected spend over this many months, discounted monthly. */
+        clvMonths: z.number().int().min(1).max(120).default(12),
+        monthlyDiscountRate: z.number().min(0).max(0.5).default(0.01),
+        /** A stored fit older than this is not used. */
+        maxAgeDays: z.number().int().min(1).default(35),
+      })
+      .prefault({})
+      .refine((m) => m.pAliveDormantBelow < m.pAliveAtRiskBelow, {
+        message: 'pAliveDormantBelow must be below pAliveAtRiskBelow',
+        path: ['pAliveDormantBelow'],
+      }),
     tiers: z.strictObject({
         /** 'quantile': cut points are quantiles of the dormant population's value; 'threshold': fixed amounts. */
         method: z.enum(['quantile', 'threshold']).default('quantile'),
@@ -147,6 +173,8 @@ export const configSchema = z.strictObject({
         timezone: timezone.default('Asia/Shanghai'),
         /** Parallel-scan segments the daily scan fans out over. */
         scanSegments: z.number().int().min(1).max(1000).default(4),
+        /** When the model fit runs (weekly by default), in `timezone`. */
+        fitCron: z.string().regex(/^(\S+\s+){5}\S+$/, 'must be a 6-field cron: min hour day month weekday year').default('0 1 ? * MON *'),
       })
       .prefault({}),
   });

@@ -8,6 +8,7 @@ export const ENV = {
   eventsTable: 'EVENTS_TABLE',
   profilesTable: 'PROFILES_TABLE',
   sendsTable: 'SENDS_TABLE',
+  modelsTable: 'MODELS_TABLE',
   candidatesQueueUrl: 'CANDIDATES_QUEUE_URL',
   pinpointApplicationId: 'PINPOINT_APPLICATION_ID',
 } as const;

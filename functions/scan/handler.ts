@@ -1,8 +1,13 @@
 /**
- * The dormancy scan, run daily by EventBridge Scheduler (or `rewake scan --as-of` locally).
- * Streams the profiles table over parallel-scan segments twice: first to learn the dormant
- * population's value distribution (tier cut points), then to tier each candidate and enqueue the
- * campaign step that is due. Safe to run twice a day: the ledger lets each step through once.
+ * The dormancy scan. No single invocation reads the whole table: a Step Functions state machine
+ * (infra/aws; `infra/local/scan-orchestrator.ts` locally) calls this handler once per phase and
+ * per parallel-scan segment:
+ *
+ *   plan ─▶ sketch × N segments ─▶ cuts ─▶ enqueue × N segments ─▶ summarize
+ *
+ * `sketch` streams a segment and returns the value distribution of its candidates (constant
+ * memory); `cuts` merges them into tier cut points; `enqueue` scores, tiers and enqueues each
+ * candidate's due campaign step. Safe to run twice a day: the ledger lets each step through once.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -11,7 +16,8 @@ import { nextWinbackStep } from '../../shared/campaigns/winback';
 import { now as clockNow, dayIn } from '../../shared/clock';
 import { configFromEnv, TIERS, type RewakeConfig, type Tier } from '../../shared/config';
 import type { Candidate } from '../../shared/dormancy/candidate';
-import { assess, STATES, type DormancyState } from '../../shared/dormancy/classify';
+import { assess, STATES, type Assessment, type DormancyState } from '../../shared/dormancy/classify';
+import { scoreProfile, usableModel, type ModelScore, type StoredModel } from '../../shared/dormancy/customer-model';
 import { QuantileSketch, tierCuts, tierOf, type TierCuts } from '../../shared/dormancy/tiers';
 import { ENV, requireEnv } from '../../shared/env';
 import { isHoldout } from '../../shared/measure/holdout';
@@ -19,34 +25,53 @@ import { logger, metrics, MetricUnit } from '../../shared/observability';
 import type { Profile } from '../../shared/profiles/aggregate';
 import { CandidateQueue, sqsClient } from '../../shared/queue/candidate-queue';
 import { documentClient } from '../../shared/store/dynamo';
+import { ModelStore } from '../../shared/store/model-store';
 import { ProfileStore } from '../../shared/store/profile-store';
 import { SendLedger } from '../../shared/store/send-ledger';
 
-export interface ScanRequest {
-  /** EventBridge Scheduler sends {"source":"schedule"}; a manual run may pin the instant. */
-  source?: string;
-  /** ISO instant to scan as of; default now. */
-  now?: string;
+/** Everything every segment must agree on, decided once by `plan`. */
+export interface ScanPlan {
+  /** The scan's instant (ISO) and its day in the schedule's time zone. */
+  now: string;
+  asOf: string;
+  totalSegments: number;
+  segments: number[];
+  /** The model every segment scores with, or null: the rules alone decide. */
+  model: StoredModel | null;
+  /** Why there is no model, for the summary and the report. */
+  modelNote: string | null;
 }
 
-export interface ScanSummary {
-  asOf: string;
-  scannedAt: string;
+export interface SegmentSummary {
   profiles: number;
   byState: Record<DormancyState, number>;
-  /** Candidates (at risk or dormant) per tier. */
   byTier: Record<Tier, number>;
-  tierCuts: TierCuts;
   enqueued: number;
   holdout: number;
-  /** Candidates with nothing due today (step pending, cadence finished, returned...). */
   notDue: number;
 }
+
+export interface ScanSummary extends SegmentSummary {
+  asOf: string;
+  scannedAt: string;
+  tierCuts: TierCuts;
+  /** What the value tiers were cut on. */
+  valueBasis: 'lifetime_value' | 'historical_spend';
+  model: { used: boolean; name: string | null; fittedAt: string | null; note: string | null };
+}
+
+export type ScanRequest =
+  | { phase?: 'plan'; source?: string; now?: string }
+  | { phase: 'sketch'; plan: ScanPlan; segment: number }
+  | { phase: 'cuts'; plan: ScanPlan; sketches: ReturnType<QuantileSketch['toJSON']>[] }
+  | { phase: 'enqueue'; plan: ScanPlan; cuts: TierCuts; segment: number }
+  | { phase: 'summarize'; plan: ScanPlan; cuts: TierCuts; summaries: SegmentSummary[] };
 
 export interface ScanDeps {
   config: RewakeConfig;
   profiles: ProfileStore;
   ledger: SendLedger;
+  models: ModelStore;
   queue: CandidateQueue;
   now: () => Date;
 }
@@ -57,6 +82,7 @@ export function depsFromEnv(): ScanDeps {
     config: configFromEnv(),
     profiles: new ProfileStore(db, requireEnv(ENV.profilesTable)),
     ledger: new SendLedger(db, requireEnv(ENV.sendsTable)),
+    models: new ModelStore(db, requireEnv(ENV.modelsTable)),
     queue: new CandidateQueue(sqsClient(), requireEnv(ENV.candidatesQueueUrl)),
     now: clockNow,
   };
@@ -65,94 +91,163 @@ export function depsFromEnv(): ScanDeps {
 /** States that enter the win-back campaign. `lost` users are past the point where a message pays. */
 const CANDIDATE_STATES: ReadonlySet<DormancyState> = new Set(['at_risk', 'dormant']);
 
-export async function scan(request: ScanRequest, deps: ScanDeps): Promise<ScanSummary> {
-  const { config } = deps;
+export async function runPhase(request: ScanRequest, deps: ScanDeps): Promise<unknown> {
+  switch (request.phase) {
+    case undefined:
+    case 'plan':
+      return plan(request, deps);
+    case 'sketch':
+      return sketchSegment(request.plan, request.segment, deps);
+    case 'cuts':
+      return tierCuts(deps.config.tiers, request.sketches.reduce((all, s) => all.merge(QuantileSketch.fromJSON(s)), new QuantileSketch()));
+    case 'enqueue':
+      return enqueueSegment(request.plan, request.cuts, request.segment, deps);
+    case 'summarize':
+      return summarize(request.plan, request.cuts, request.summaries);
+  }
+}
+
+async function plan(request: { now?: string }, deps: ScanDeps): Promise<ScanPlan> {
   const at = request.now ? new Date(request.now) : deps.now();
   if (Number.isNaN(at.getTime())) throw new Error(`Scan request has an invalid "now": ${request.now}`);
-  const segments = config.schedule.scanSegments;
-  const campaign = config.campaigns.winback.id;
-  const valueOf = (p: Profile) => p.monetaryTotal;
-
-  // Pass 1: the value distribution of today's candidates, in constant memory.
-  const sketches = await Promise.all(
-    range(segments).map(async (segment) => {
-      const sketch = new QuantileSketch();
-      for await (const page of deps.profiles.scanSegment(segment, segments)) {
-        for (const p of page) if (CANDIDATE_STATES.has(assess(p, at, config.dormancy).state)) sketch.add(valueOf(p));
-      }
-      return sketch;
-    }),
-  );
-  const cuts = tierCuts(config.tiers, sketches.reduce((all, s) => all.merge(s), new QuantileSketch()));
-
-  // Pass 2: tier each candidate and enqueue its due step.
-  const summary: ScanSummary = {
-    asOf: dayIn(at, config.schedule.timezone),
-    scannedAt: at.toISOString(),
-    profiles: 0,
-    byState: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<DormancyState, number>,
-    byTier: Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>,
-    tierCuts: cuts,
-    enqueued: 0,
-    holdout: 0,
-    notDue: 0,
+  const stored = deps.config.model.enabled ? await deps.models.latest() : undefined;
+  const model = usableModel(stored, at, deps.config.model);
+  const modelNote = model
+    ? null
+    : !deps.config.model.enabled
+      ? 'model scoring is disabled in the configuration'
+      : !stored
+        ? 'no model has been fitted yet'
+        : (stored.fallbackReason ?? `the latest fit (${stored.fittedAt}) is older than ${deps.config.model.maxAgeDays} days`);
+  const totalSegments = deps.config.schedule.scanSegments;
+  return {
+    now: at.toISOString(),
+    asOf: dayIn(at, deps.config.schedule.timezone),
+    totalSegments,
+    segments: Array.from({ length: totalSegments }, (_, i) => i),
+    model,
+    modelNote,
   };
-  await Promise.all(
-    range(segments).map(async (segment) => {
-      for await (const page of deps.profiles.scanSegment(segment, segments)) {
-        const due: Candidate[] = [];
-        for (const profile of page) {
-          summary.profiles += 1;
-          const assessment = assess(profile, at, config.dormancy);
-          summary.byState[assessment.state] += 1;
-          if (!CANDIDATE_STATES.has(assessment.state)) continue;
-          const value = valueOf(profile);
-          const tier = tierOf(value, cuts);
-          summary.byTier[tier] += 1;
-          const { entries, deleted } = await deps.ledger.forUser(profile.userId);
-          if (deleted) continue;
-          const history = entries.filter((e) => e.campaign === campaign);
-          const next = nextWinbackStep(history, profile, at, config.campaigns.winback.stepDays);
-          if (!next.due) {
-            summary.notDue += 1;
-            continue;
-          }
-          const candidate: Candidate = {
-            userId: profile.userId,
-            campaign,
-            step: next.step,
-            asOf: summary.asOf,
-            scoredAt: at.toISOString(),
-            state: assessment.state,
-            tier,
-            reason: assessment.reason,
-            value,
-            holdout: isHoldout(profile.userId, campaign, config.holdout),
-          };
-          const claimed = await deps.ledger.markQueued({ ...candidate, status: 'queued', queuedAt: at.toISOString() }, at);
-          if (claimed) due.push(candidate);
-          else summary.notDue += 1;
-        }
-        // Claim in the ledger, enqueue, then note the enqueue: a crash before the note leaves claims
-        // the next scan offers again, never messages that no ledger entry knows about.
-        await deps.queue.enqueue(due);
-        await deps.ledger.markEnqueued(due, at);
-        summary.enqueued += due.length;
-        summary.holdout += due.filter((c) => c.holdout).length;
+}
+
+interface Scored {
+  assessment: Assessment;
+  score: ModelScore | undefined;
+  value: number;
+}
+
+function scoreOne(profile: Profile, plan: ScanPlan, config: RewakeConfig): Scored {
+  const at = new Date(plan.now);
+  const score = scoreProfile(plan.model, profile, at, config.model);
+  const assessment = assess(profile, at, config.dormancy, { score, thresholds: config.model });
+  // Tiers rank by predicted lifetime value when a model scored the user, else by what they spent.
+  return { assessment, score, value: plan.model ? (score?.clv ?? 0) : profile.monetaryTotal };
+}
+
+async function sketchSegment(plan: ScanPlan, segment: number, deps: ScanDeps) {
+  const sketch = new QuantileSketch();
+  for await (const page of deps.profiles.scanSegment(segment, plan.totalSegments)) {
+    for (const profile of page) {
+      const { assessment, value } = scoreOne(profile, plan, deps.config);
+      if (CANDIDATE_STATES.has(assessment.state)) sketch.add(value);
+    }
+  }
+  return sketch.toJSON();
+}
+
+async function enqueueSegment(plan: ScanPlan, cuts: TierCuts, segment: number, deps: ScanDeps): Promise<SegmentSummary> {
+  const { config } = deps;
+  const at = new Date(plan.now);
+  const campaign = config.campaigns.winback.id;
+  const summary = emptySummary();
+  for await (const page of deps.profiles.scanSegment(segment, plan.totalSegments)) {
+    const due: Candidate[] = [];
+    for (const profile of page) {
+      summary.profiles += 1;
+      const { assessment, value } = scoreOne(profile, plan, config);
+      summary.byState[assessment.state] += 1;
+      if (!CANDIDATE_STATES.has(assessment.state)) continue;
+      const tier = tierOf(value, cuts);
+      summary.byTier[tier] += 1;
+      const { entries, deleted } = await deps.ledger.forUser(profile.userId);
+      if (deleted) continue;
+      const next = nextWinbackStep(
+        entries.filter((e) => e.campaign === campaign),
+        profile,
+        at,
+        config.campaigns.winback.stepDays,
+      );
+      if (!next.due) {
+        summary.notDue += 1;
+        continue;
       }
-    }),
-  );
+      const candidate: Candidate = {
+        userId: profile.userId,
+        campaign,
+        step: next.step,
+        asOf: plan.asOf,
+        scoredAt: plan.now,
+        state: assessment.state,
+        tier,
+        reason: assessment.reason,
+        value: Math.round(value * 100) / 100,
+        holdout: isHoldout(profile.userId, campaign, config.holdout),
+      };
+      if (await deps.ledger.markQueued({ ...candidate, status: 'queued', queuedAt: plan.now }, at)) due.push(candidate);
+      else summary.notDue += 1;
+    }
+    // Claim in the ledger, enqueue, then note the enqueue: a crash before the note leaves claims
+    // the next scan offers again, never messages that no ledger entry knows about.
+    await deps.queue.enqueue(due);
+    await deps.ledger.markEnqueued(due, at);
+    summary.enqueued += due.length;
+    summary.holdout += due.filter((c) => c.holdout).length;
+  }
   metrics.addMetric('ProfilesScanned', MetricUnit.Count, summary.profiles);
   metrics.addMetric('CandidatesEnqueued', MetricUnit.Count, summary.enqueued);
+  return summary;
+}
+
+function summarize(plan: ScanPlan, cuts: TierCuts, summaries: SegmentSummary[]): ScanSummary {
+  const total = emptySummary();
+  for (const s of summaries) {
+    total.profiles += s.profiles;
+    total.enqueued += s.enqueued;
+    total.holdout += s.holdout;
+    total.notDue += s.notDue;
+    for (const state of STATES) total.byState[state] += s.byState[state];
+    for (const tier of TIERS) total.byTier[tier] += s.byTier[tier];
+  }
+  const summary: ScanSummary = {
+    ...total,
+    asOf: plan.asOf,
+    scannedAt: plan.now,
+    tierCuts: cuts,
+    valueBasis: plan.model ? 'lifetime_value' : 'historical_spend',
+    model: { used: !!plan.model, name: plan.model?.transaction?.model ?? null, fittedAt: plan.model?.fittedAt ?? null, note: plan.modelNote },
+  };
   logger.info('scan finished', { ...summary });
   return summary;
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+function emptySummary(): SegmentSummary {
+  return {
+    profiles: 0,
+    byState: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<DormancyState, number>,
+    byTier: Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>,
+    enqueued: 0,
+    holdout: 0,
+    notDue: 0,
+  };
+}
 
 let deps: ScanDeps | undefined;
 
-export const handler = middy<ScanRequest, ScanSummary>()
+export const handler = middy<ScanRequest, unknown>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .handler(async (request) => scan(request ?? {}, (deps ??= depsFromEnv())));
+  .handler(async (request) => {
+    // Every invocation adds a metric, so Powertools never warns about an empty flush.
+    metrics.addMetric(`ScanPhase_${request?.phase ?? 'plan'}`, MetricUnit.Count, 1);
+    return runPhase(request ?? {}, (deps ??= depsFromEnv()));
+  });

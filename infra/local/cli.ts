@@ -16,6 +16,8 @@ import { fakeLambdaContext } from './lambda-context';
 import { drainQueue, type DrainStats } from './queue-runner';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 import type { ScanSummary } from '../../functions/scan/handler';
+import type { StoredModel } from '../../shared/dormancy/customer-model';
+import { runScanStateMachine, type ScanInvoke } from './scan-orchestrator';
 
 type Command = 'start' | 'serve' | 'scan';
 
@@ -134,8 +136,11 @@ async function scanAndSend(runtime: LocalRuntime, config: RewakeConfig, asOf: st
   process.env.REWAKE_NOW = `${asOf}T10:00:00${offset}`;
   const { handler: scanHandler } = await import('../../functions/scan/handler');
   const { handler: sendHandler } = await import('../../functions/send/handler');
+  const { handler: fitHandler } = await import('../../functions/fit/handler');
+  progress(`fitting the customer-base models as of ${asOf}…`);
+  const model = (await fitHandler({ source: 'local', now: scanAt }, fakeLambdaContext({ functionName: 'rewake-fit-local', timeoutMs: 900_000 }))) as StoredModel;
   progress(`scanning profiles as of ${asOf}…`);
-  const scan = (await scanHandler({ source: 'local', now: scanAt }, fakeLambdaContext({ functionName: 'rewake-scan-local', timeoutMs: 900_000 }))) as ScanSummary;
+  const scan = await runScanStateMachine(scanHandler as unknown as ScanInvoke, { source: 'local', now: scanAt });
   progress(`scan: ${scan.profiles} profiles, ${scan.enqueued} candidates queued; sending…`);
   const delivery: DrainStats = await drainQueue({
     client: runtime.sqs.client,
@@ -146,7 +151,7 @@ async function scanAndSend(runtime: LocalRuntime, config: RewakeConfig, asOf: st
   });
   progress('');
   const decisions = readDecisions(runtime.decisionsFile);
-  return { scan, delivery, decisions };
+  return { scan, delivery, decisions, model };
 }
 
 /** POST the events in batches through the local API, a few requests at a time, as an app would. */
@@ -208,6 +213,11 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     lines.push(`Events ingested   ${s.ingested.accepted} accepted, ${s.ingested.duplicates} duplicates (${s.dataset.events} replayed for ${s.dataset.customers} customers)`);
   }
   lines.push(`Scan as of        ${s.scan.asOf}: ${s.scan.profiles} users`);
+  lines.push(
+    s.scan.model.used
+      ? `  model           ${s.scan.model.name} (fitted ${s.scan.model.fittedAt?.slice(0, 10)}); tiers cut on predicted lifetime value`
+      : `  model           none, rules alone: ${s.scan.model.note}; tiers cut on historical spend`,
+  );
   lines.push(`  by state        ${fmt(s.scan.byState)}`);
   lines.push(`  candidates/tier ${fmt(s.scan.byTier)}   (tier cut points: high ≥ ${s.scan.tierCuts.high.toFixed(2)}, medium ≥ ${s.scan.tierCuts.medium.toFixed(2)})`);
   lines.push(`  queued          ${s.scan.enqueued} candidates, of which ${s.scan.holdout} in the holdout`);
@@ -220,9 +230,9 @@ function print(json: boolean, summary: Record<string, unknown>): void {
   if (s.decisions) lines.push(`Decisions         ${fmt(s.decisions)}`);
   lines.push(`Queue             ${s.delivery.received} received, ${s.delivery.succeeded} done, ${s.delivery.failed} retried, ${s.delivery.deadLettered} dead-lettered`);
   if (s.files) lines.push('', `Outbox            ${s.files.outbox}`, `Preview           ${s.files.preview}`, `Decisions         ${s.files.decisions}`);
+  process.stdout.write(lines.join('\n') + '\n');
   // Timing goes to stderr: the summary itself is the same on every run.
   if (s.seconds !== undefined) log(`took ${s.seconds} s`);
-  process.stdout.write(lines.join('\n') + '\n');
 }
 
 const fmt = (counts: Record<string, number>) =>

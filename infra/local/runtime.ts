@@ -65,7 +65,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     REWAKE_DECISIONS_FILE: decisionsFile,
     // Metrics go to CloudWatch as log lines on AWS; locally they would only clutter the terminal.
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
   });
   // Clients built before these endpoints existed would point elsewhere.
   resetDocumentClient();

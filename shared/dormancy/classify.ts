@@ -4,6 +4,7 @@
  */
 import type { RewakeConfig } from '../config';
 import type { Profile } from '../profiles/aggregate';
+import type { ModelScore } from './customer-model';
 
 export const STATES = ['active', 'at_risk', 'dormant', 'lost'] as const;
 export type DormancyState = (typeof STATES)[number];
@@ -22,11 +23,40 @@ export interface Assessment {
   cycleDays: number | null;
   /** The day the user's own rhythm says they should have bought again ("predicted dormancy point"). */
   predictedDormancyDay: string | null;
+  /** The model's P(alive), when a model scored the user. */
+  pAlive: number | null;
+}
+
+/** The model's view of a user, and the thresholds that turn it into a state. */
+export interface ModelEvidence {
+  score: ModelScore | undefined;
+  thresholds: Pick<RewakeConfig['model'], 'pAliveDormantBelow' | 'pAliveAtRiskBelow' | 'minDaysSincePurchase'>;
 }
 
 const DAY_MS = 86_400_000;
 
-export function assess(profile: Profile, asOf: Date, rules: RewakeConfig['dormancy']): Assessment {
+/**
+ * The rules decide first; the model can only move a user further along (active → at risk →
+ * dormant), and only once enough time has passed since their last purchase, so a customer who
+ * always buys slowly is not flagged by the day count alone, and one whose own rhythm says they are
+ * gone is caught before the 180-day rule would.
+ */
+export function assess(profile: Profile, asOf: Date, rules: RewakeConfig['dormancy'], model?: ModelEvidence): Assessment {
+  const byRules = assessByRules(profile, asOf, rules);
+  const pAlive = model?.score?.pAlive ?? null;
+  const assessment = { ...byRules, pAlive };
+  if (pAlive === null || !model || byRules.daysSinceLastPurchase === null) return assessment;
+  if (byRules.daysSinceLastPurchase < model.thresholds.minDaysSincePurchase) return assessment;
+  if ((byRules.state === 'active' || byRules.state === 'at_risk') && pAlive < model.thresholds.pAliveDormantBelow) {
+    return { ...assessment, state: 'dormant', rule: 'model_p_alive', reason: likelyCause(profile, asOf) };
+  }
+  if (byRules.state === 'active' && pAlive < model.thresholds.pAliveAtRiskBelow) {
+    return { ...assessment, state: 'at_risk', rule: 'model_p_alive', reason: likelyCause(profile, asOf) };
+  }
+  return assessment;
+}
+
+function assessByRules(profile: Profile, asOf: Date, rules: RewakeConfig['dormancy']): Omit<Assessment, 'pAlive'> {
   const daysSinceLastActivity = daysBetween(profile.lastSeenAt, asOf);
   const daysSinceLastPurchase = profile.lastPurchaseAt ? daysBetween(profile.lastPurchaseAt, asOf) : null;
   const cycleDays =

@@ -21,9 +21,9 @@
  */
 import { bgObjective, type BgParams } from './bg-kernel';
 import { gammaGammaObjective, sumLogX, type GammaGammaParams } from './gamma-gamma';
-import { minimizeMultiStart, type LbfgsOptions, type MinimizeResult, type ObjectiveWithGradient } from './optimize';
+import { lbfgs, minimizeMultiStart, type LbfgsOptions, type MinimizeResult, type ObjectiveWithGradient } from './optimize';
 import { paretoObjective, type ParetoNbdParams } from './pareto-nbd';
-import { compressRfm, compressSpend, type CompressedRfm, type CompressedSpend } from './rfm';
+import { compressRfm, compressSpend, thinRfm, thinSpend, type CompressedRfm, type CompressedSpend } from './rfm';
 
 export type Degeneracy = 'insufficient-data' | 'not-converged' | 'dropout-collapsed' | 'spend-mean-infinite' | 'spend-variance-collapsed';
 
@@ -44,6 +44,8 @@ export interface FitDiagnostics {
   logLikelihoodSpread: number;
   /** Distinct data rows the likelihood was evaluated on. */
   rows: number;
+  /** When starts were screened on a subsample: its size in customers. */
+  screenedOn?: number;
   fitMs: number;
 }
 
@@ -80,6 +82,13 @@ export interface FitOptions {
   /** Fewer customers with x > 0 than this gives `insufficient-data`. Default 10. */
   minRepeatCustomers?: number;
   optimizer?: LbfgsOptions;
+  /**
+   * Above this many customers the starting points are screened on a random subsample of
+   * `screenSize` customers and only the best is refined on all the data. Default 50,000.
+   */
+  screenAbove?: number;
+  /** Subsample size for screening. Default 20,000. */
+  screenSize?: number;
 }
 
 /** Thresholds for the degeneracy checks (exported so callers can show them). */
@@ -101,16 +110,40 @@ export const DEGENERACY = {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-function runMultiStart(fg: ObjectiveWithGradient, starts: number[][], customers: number, options: FitOptions) {
+/**
+ * Multi-start L-BFGS. With `screen` (a random subsample of a large data set), the starts are run
+ * on the subsample and only the best is refined on all the data, which costs a few evaluations
+ * instead of starts × a few dozen. If that refinement fails, all starts run on the full data.
+ */
+function runMultiStart(
+  fg: ObjectiveWithGradient,
+  starts: number[][],
+  customers: number,
+  options: FitOptions,
+  screen?: { fg: ObjectiveWithGradient; customers: number },
+) {
   const thetaStarts = starts.map((s) => s.map(Math.log));
-  const res = minimizeMultiStart(fg, thetaStarts, options.optimizer);
-  const converged = res.runs.filter((r) => r.converged && Number.isFinite(r.f));
-  let spread = 0;
-  if (converged.length > 1) {
-    const lls = converged.map((r) => -r.f * customers);
-    spread = Math.max(...lls) - Math.min(...lls);
+  const summarize = (runs: MinimizeResult[], n: number) => {
+    const converged = runs.filter((r) => r.converged && Number.isFinite(r.f));
+    let spread = 0;
+    if (converged.length > 1) {
+      const lls = converged.map((r) => -r.f * n);
+      spread = Math.max(...lls) - Math.min(...lls);
+    }
+    return { convergedStarts: converged.length, spread };
+  };
+  if (screen) {
+    const screened = minimizeMultiStart(screen.fg, thetaStarts, options.optimizer);
+    if (Number.isFinite(screened.f)) {
+      const refined = lbfgs(fg, screened.x, options.optimizer);
+      if (refined.converged) {
+        const res: MinimizeResult = { ...refined, evaluations: refined.evaluations, reason: `${refined.reason} (starts screened on ${screen.customers} customers)` };
+        return { res, ...summarize(screened.runs, screen.customers), screenedOn: screen.customers };
+      }
+    }
   }
-  return { res, convergedStarts: converged.length, spread };
+  const res = minimizeMultiStart(fg, thetaStarts, options.optimizer);
+  return { res, ...summarize(res.runs, customers), screenedOn: undefined as number | undefined };
 }
 
 function diagnosticsOf(
@@ -120,8 +153,10 @@ function diagnosticsOf(
   spread: number,
   rows: number,
   t0: number,
+  screenedOn?: number,
 ): FitDiagnostics {
   return {
+    ...(screenedOn === undefined ? {} : { screenedOn }),
     method: res.method,
     reason: res.reason,
     iterations: res.iterations,
@@ -141,6 +176,10 @@ function fmt(v: number): string {
 
 function emptyDiagnostics(rows: number): FitDiagnostics {
   return { method: 'lbfgs', reason: 'not run', iterations: 0, evaluations: 0, gradNorm: NaN, starts: 0, convergedStarts: 0, logLikelihoodSpread: 0, rows, fitMs: 0 };
+}
+
+function screenRfm(d: CompressedRfm, options: FitOptions): CompressedRfm | undefined {
+  return d.customers > (options.screenAbove ?? 50_000) ? thinRfm(d, options.screenSize ?? 20_000) : undefined;
 }
 
 function repeatCustomers(d: CompressedRfm): number {
@@ -195,7 +234,9 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
     [2, 2 / rate, 2, 10],
   ];
   const fg = bgObjective(data, variant);
-  const { res, convergedStarts, spread } = runMultiStart(fg, starts, data.customers, options);
+  const screenData = screenRfm(data, options);
+  const screen = screenData ? { fg: bgObjective(screenData, variant), customers: screenData.customers } : undefined;
+  const { res, convergedStarts, spread, screenedOn } = runMultiStart(fg, starts, data.customers, options, screen);
   const [r, alpha, a, b] = Array.from(res.x, Math.exp) as [number, number, number, number];
   const params: BgParams = { r, alpha, a, b };
   const logLikelihood = -res.f * data.customers;
@@ -203,9 +244,9 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
   if (r > 1e4 && alpha > 1e4) warnings.push(`purchase-rate heterogeneity vanished (r=${fmt(r)}, α=${fmt(alpha)}): all customers share one rate r/α=${fmt(r / alpha)}`);
   const meanDropout = a / (a + b);
   let status: FitStatus;
-  if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
-    status = { ok: false, degenerate: 'not-converged', message: `${name} fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
-  } else if (meanDropout < DEGENERACY.minMeanDropout || a < DEGENERACY.minA || b > DEGENERACY.maxB) {
+  // Degeneracy first: a likelihood that increases along a ray (parameters running to 0 or ∞)
+  // also stops the optimiser short of "converged", and the degeneracy is the better explanation.
+  if (Number.isFinite(logLikelihood) && (meanDropout < DEGENERACY.minMeanDropout || a < DEGENERACY.minA || b > DEGENERACY.maxB)) {
     status = {
       ok: false,
       degenerate: 'dropout-collapsed',
@@ -214,6 +255,8 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
         'the data show no sign of customers leaving, so the model reduces to an NBD where P(alive) ≈ 1 for everyone and cannot rank dormant customers',
       warnings,
     };
+  } else if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
+    status = { ok: false, degenerate: 'not-converged', message: `${name} fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
   } else {
     status = { ok: true, warnings };
   }
@@ -223,7 +266,7 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
     logLikelihood,
     customers: data.customers,
     status,
-    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0),
+    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0, screenedOn),
   } as BgNbdFit | MbgNbdFit;
 }
 
@@ -259,20 +302,22 @@ export function fitParetoNbd(data: CompressedRfm, options: FitOptions = {}): Par
     [2, 2 / rate, 2, 4 * meanT],
   ];
   const fg = paretoObjective(data);
-  const { res, convergedStarts, spread } = runMultiStart(fg, starts, data.customers, options);
+  const screenData = screenRfm(data, options);
+  const screen = screenData ? { fg: paretoObjective(screenData), customers: screenData.customers } : undefined;
+  const { res, convergedStarts, spread, screenedOn } = runMultiStart(fg, starts, data.customers, options, screen);
   const [r, alpha, s, beta] = Array.from(res.x, Math.exp) as [number, number, number, number];
   const logLikelihood = -res.f * data.customers;
   const warnings = spreadWarnings(spread, convergedStarts, starts.length);
   let status: FitStatus;
-  if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
-    status = { ok: false, degenerate: 'not-converged', message: `Pareto/NBD fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
-  } else if (s < DEGENERACY.minParetoS || (s / beta) * maxT < DEGENERACY.minParetoDropoutsInWindow) {
+  if (Number.isFinite(logLikelihood) && (s < DEGENERACY.minParetoS || (s / beta) * maxT < DEGENERACY.minParetoDropoutsInWindow)) {
     status = {
       ok: false,
       degenerate: 'dropout-collapsed',
       message: `Pareto/NBD dropout process collapsed (s=${fmt(s)}, β=${fmt(beta)}, mean dropout rate s/β=${fmt(s / beta)} per period): P(alive) ≈ 1 for everyone`,
       warnings,
     };
+  } else if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
+    status = { ok: false, degenerate: 'not-converged', message: `Pareto/NBD fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
   } else {
     status = { ok: true, warnings };
   }
@@ -282,7 +327,7 @@ export function fitParetoNbd(data: CompressedRfm, options: FitOptions = {}): Par
     logLikelihood,
     customers: data.customers,
     status,
-    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0),
+    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0, screenedOn),
   };
 }
 
@@ -313,17 +358,20 @@ export function fitGammaGamma(data: CompressedSpend, options: FitOptions = {}): 
     [1, 2, meanM],
   ];
   const fg = gammaGammaObjective(data);
-  const { res, convergedStarts, spread } = runMultiStart(fg, starts, data.customers, options);
+  const screenAbove = options.screenAbove ?? 50_000;
+  const screenData = data.customers > screenAbove ? thinSpend(data, options.screenSize ?? 20_000) : undefined;
+  const screen = screenData ? { fg: gammaGammaObjective(screenData), customers: screenData.customers } : undefined;
+  const { res, convergedStarts, spread, screenedOn } = runMultiStart(fg, starts, data.customers, options, screen);
   const [p, q, gamma] = Array.from(res.x, Math.exp) as [number, number, number];
   const logLikelihood = -res.f * data.customers;
   const warnings = spreadWarnings(spread, convergedStarts, starts.length);
   let status: FitStatus;
-  if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
+  if (Number.isFinite(logLikelihood) && p > DEGENERACY.maxSpendShape) {
+    status = { ok: false, degenerate: 'spend-variance-collapsed', message: `Gamma-Gamma p=${fmt(p)} → ∞: each customer's transactions have (nearly) the same value, so the model adds nothing to m_x`, warnings };
+  } else if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
     status = { ok: false, degenerate: 'not-converged', message: `Gamma-Gamma fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
   } else if (q <= 1) {
     status = { ok: false, degenerate: 'spend-mean-infinite', message: `Gamma-Gamma q=${fmt(q)} ≤ 1: the population mean spend pγ/(q−1) is infinite, so expected spend is undefined`, warnings };
-  } else if (p > DEGENERACY.maxSpendShape) {
-    status = { ok: false, degenerate: 'spend-variance-collapsed', message: `Gamma-Gamma p=${fmt(p)}: each customer's transactions have (nearly) the same value, the model adds nothing to m_x`, warnings };
   } else {
     status = { ok: true, warnings };
   }
@@ -334,7 +382,7 @@ export function fitGammaGamma(data: CompressedSpend, options: FitOptions = {}): 
     logLikelihoodTotalSpend: logLikelihood - sumLogX(data),
     customers: data.customers,
     status,
-    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.customers, t0),
+    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.customers, t0, screenedOn),
   };
 }
 

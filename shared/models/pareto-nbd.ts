@@ -28,13 +28,151 @@ export interface ParetoNbdParams {
   beta: number;
 }
 
-const MAX_TERMS = 1_000_000;
+const MAX_TERMS = 100_000;
+/** Above this z the series converges slowly; the near part of the integral is done by quadrature. */
+const Z_SPLIT = 0.9;
 
 /**
  * ln I(t) = ln ∫_t^∞ (α+τ)^−(r+x) (β+τ)^−(s+1) dτ and its partial derivatives with respect to
- * (r, α, s, β), written into out[0..4]. out[0] is NaN if the series did not converge.
+ * (r, α, s, β), written into out[0..4]. out[0] is NaN if it could not be computed.
+ *
+ * When z = |α−β|/(max(α,β)+t) ≤ 0.9 the hypergeometric series converges in at most a few
+ * hundred terms. Beyond (one of α, β much larger than the other plus t, as in degenerate fits
+ * where β → ∞), we split at t₁ where z = 0.9: I(t) = ∫_t^{t₁} … dτ + I(t₁), the first part by
+ * Gauss–Legendre quadrature in u = ln(min(α,β)+τ), the second by the series. Both parts are
+ * positive, so nothing cancels. (The split point's dependence on the parameters cancels in the
+ * derivative, since d/dt₁ of the sum is zero.)
  */
 export function paretoLogTailIntegral(r: number, alpha: number, s: number, beta: number, x: number, t: number, out: Float64Array): void {
+  const big = Math.max(alpha, beta);
+  const small = Math.min(alpha, beta);
+  const z = (big - small) / (big + t);
+  if (z <= Z_SPLIT) {
+    seriesLogTail(r, alpha, s, beta, x, t, out);
+    return;
+  }
+  const t1 = (big - small) / Z_SPLIT - big;
+  seriesLogTail(r, alpha, s, beta, x, t1, out);
+  if (Number.isNaN(out[0]!)) return;
+  const q = QUAD_SCRATCH;
+  quadratureLogNear(r, alpha, s, beta, x, t, t1, q);
+  if (Number.isNaN(q[0]!)) {
+    out[0] = NaN;
+    return;
+  }
+  // Combine I = Q + I(t₁) in logs; gradients of ln I are the value-weighted mix.
+  const lnQ = q[0]!;
+  const lnI1 = out[0]!;
+  const m = Math.max(lnQ, lnI1);
+  const wq = Math.exp(lnQ - m);
+  const w1 = Math.exp(lnI1 - m);
+  const tot = wq + w1;
+  out[0] = m + Math.log(tot);
+  for (let k = 1; k <= 4; k++) out[k] = (wq * q[k]! + w1 * out[k]!) / tot;
+}
+
+const QUAD_SCRATCH = new Float64Array(5);
+
+/** 16-point Gauss–Legendre nodes and weights on [−1, 1] (Newton's method on P₁₆). */
+const GL = ((n: number) => {
+  const nodes = new Float64Array(n);
+  const weights = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let xk = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 0;
+    for (let it = 0; it < 100; it++) {
+      let p0 = 1;
+      let p1 = xk;
+      for (let k = 2; k <= n; k++) {
+        const p2 = ((2 * k - 1) * xk * p1 - (k - 1) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      dp = (n * (xk * p1 - p0)) / (xk * xk - 1);
+      const dx = p1 / dp;
+      xk -= dx;
+      if (Math.abs(dx) < 1e-16) break;
+    }
+    nodes[i] = xk;
+    weights[i] = 2 / ((1 - xk * xk) * dp * dp);
+  }
+  return { nodes, weights };
+})(16);
+
+/**
+ * ln ∫_t^{t₁} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ and the derivatives of that log with respect to
+ * (r, α, s, β), by composite 16-point Gauss–Legendre in u = ln(min(α,β)+τ). In u the integrand
+ * is log-concave with slope between −(A₂−1) and −(A₁+A₂−1) (A₁, A₂ the exponents of the larger
+ * and smaller shift), so panels of width ≤ 6/slope integrate it to near machine precision; we
+ * stop early once the remaining part is negligible.
+ */
+function quadratureLogNear(r: number, alpha: number, s: number, beta: number, x: number, t: number, t1: number, out: Float64Array): void {
+  const aGeB = alpha >= beta;
+  const big = aGeB ? alpha : beta;
+  const small = aGeB ? beta : alpha;
+  const A1 = aGeB ? r + x : s + 1; // exponent on (big + τ)
+  const A2 = aGeB ? s + 1 : r + x; // exponent on (small + τ)
+  const d = big - small;
+  const u0 = Math.log(small + t);
+  const u1 = Math.log(small + t1);
+  if (!(u1 > u0)) {
+    out[0] = -Infinity;
+    out[1] = out[2] = out[3] = out[4] = 0;
+    return;
+  }
+  // ln of integrand × Jacobian e^u: h(u) = −A1 ln(d + eᵘ) − (A2 − 1) u. Its maximum on [u0, u1]:
+  const h = (u: number): number => -A1 * Math.log(d + Math.exp(u)) - (A2 - 1) * u;
+  let uStar = u0;
+  if (A2 < 1) {
+    const e = (-(A2 - 1) * d) / (A1 + A2 - 1);
+    if (e > 0) uStar = Math.min(u1, Math.max(u0, Math.log(e)));
+  }
+  const H = Math.max(h(u0), h(uStar));
+  const slope = Math.max(Math.abs(A2 - 1), Math.abs(A1 + A2 - 1), 1e-3);
+  const width = Math.min(1, 6 / slope);
+  const panels = Math.ceil((u1 - u0) / width);
+  const pw = (u1 - u0) / panels;
+  let S = 0;
+  let gA1 = 0; // Σ f · (−ln(big+τ))
+  let gA2 = 0; // Σ f · (−ln(small+τ))
+  let gBig = 0; // Σ f · (−A1/(big+τ))
+  let gSmall = 0; // Σ f · (−A2/(small+τ))
+  for (let p = 0; p < panels; p++) {
+    const a = u0 + p * pw;
+    const mid = a + pw / 2;
+    let panelMax = 0;
+    for (let i = 0; i < 16; i++) {
+      const u = mid + (pw / 2) * GL.nodes[i]!;
+      const eu = Math.exp(u);
+      const lBig = Math.log(d + eu);
+      const v = Math.exp(-A1 * lBig - (A2 - 1) * u - H) * GL.weights[i]! * (pw / 2);
+      S += v;
+      gA1 -= v * lBig;
+      gA2 -= v * u;
+      gBig -= (v * A1) / (d + eu);
+      gSmall -= (v * A2) / eu;
+      if (v > panelMax) panelMax = v;
+    }
+    // Past the maximum the integrand only falls (log-concave): stop when it no longer matters.
+    if (a + pw > uStar && panelMax * (panels - p) < 1e-18 * S) break;
+  }
+  if (!(S > 0) || !Number.isFinite(S)) {
+    out[0] = NaN;
+    return;
+  }
+  out[0] = H + Math.log(S);
+  const gr = aGeB ? gA1 : gA2;
+  const gs = aGeB ? gA2 : gA1;
+  const ga = aGeB ? gBig : gSmall;
+  const gb = aGeB ? gSmall : gBig;
+  out[1] = gr / S;
+  out[2] = ga / S;
+  out[3] = gs / S;
+  out[4] = gb / S;
+}
+
+/** The series evaluation of ln I(t) and its gradient (see the file comment). */
+function seriesLogTail(r: number, alpha: number, s: number, beta: number, x: number, t: number, out: Float64Array): void {
   const rsx = r + s + x;
   const Q = rsx + 1;
   const aGeB = alpha >= beta;
@@ -173,9 +311,15 @@ export function paretoObjective(d: CompressedRfm): (theta: Float64Array, grad: F
     rowPT[i] = open ? pairId(d.xIndex[i]!, nt + d.TIndex[i]!, d.T[i]!) : -1;
   }
   const np = pairX.length;
+  // Pairs grouped by x and sorted by t within a group, for the chained evaluation below.
+  const order = Array.from({ length: np }, (_, q) => q).sort((p1, p2) => pairX[p1]! - pairX[p2]! || pairT[p1]! - pairT[p2]!);
+  const groupStarts: number[] = [];
+  for (let k = 0; k < np; k++) if (k === 0 || pairX[order[k]!] !== pairX[order[k - 1]!]) groupStarts.push(k);
+  groupStarts.push(np);
   const pL = new Float64Array(np);
   const pG = new Float64Array(np * 4);
   const tmp = new Float64Array(5);
+  const q5 = new Float64Array(5);
   const lAT = new Float64Array(nT);
   const lBT = new Float64Array(nT);
   const iAT = new Float64Array(nT);
@@ -183,6 +327,60 @@ export function paretoObjective(d: CompressedRfm): (theta: Float64Array, grad: F
   const lgR = new Float64Array(nx);
   const dgR = new Float64Array(nx);
   const N = d.customers;
+
+  const store = (q: number, v: Float64Array): void => {
+    pL[q] = v[0]!;
+    pG[4 * q] = v[1]!;
+    pG[4 * q + 1] = v[2]!;
+    pG[4 * q + 2] = v[3]!;
+    pG[4 * q + 3] = v[4]!;
+  };
+
+  /**
+   * ln I(t) for every pair. Where z ≤ 0.9 each pair is one series. Below the split point t₁,
+   * pairs of one x are chained from the top down, I(t_k) = I(t_{k+1}) + ∫_{t_k}^{t_{k+1}}, so the
+   * quadrature covers [t_min, t₁] once per x instead of once per pair.
+   */
+  const evaluatePairs = (r: number, alpha: number, s: number, beta: number): boolean => {
+    const big = Math.max(alpha, beta);
+    const small = Math.min(alpha, beta);
+    const t1 = (big - small) / Z_SPLIT - big; // z(t) > Z_SPLIT exactly when t < t1
+    for (let g = 0; g + 1 < groupStarts.length; g++) {
+      const lo = groupStarts[g]!;
+      const hi = groupStarts[g + 1]!;
+      const x = pairX[order[lo]!]!;
+      // Pairs at or above t1: series.
+      let k = hi - 1;
+      for (; k >= lo && pairT[order[k]!]! >= t1; k--) {
+        seriesLogTail(r, alpha, s, beta, x, pairT[order[k]!]!, tmp);
+        if (Number.isNaN(tmp[0]!)) return false;
+        store(order[k]!, tmp);
+      }
+      if (k < lo) continue;
+      // Chain below t1, starting from the series at t1.
+      seriesLogTail(r, alpha, s, beta, x, t1, tmp);
+      if (Number.isNaN(tmp[0]!)) return false;
+      let upper = t1;
+      for (; k >= lo; k--) {
+        const t = pairT[order[k]!]!;
+        if (t < upper) {
+          quadratureLogNear(r, alpha, s, beta, x, t, upper, q5);
+          if (Number.isNaN(q5[0]!)) return false;
+          if (q5[0]! > -Infinity) {
+            const m = Math.max(q5[0]!, tmp[0]!);
+            const wq = Math.exp(q5[0]! - m);
+            const wi = Math.exp(tmp[0]! - m);
+            const tot = wq + wi;
+            tmp[0] = m + Math.log(tot);
+            for (let c = 1; c <= 4; c++) tmp[c] = (wq * q5[c]! + wi * tmp[c]!) / tot;
+          }
+          upper = t;
+        }
+        store(order[k]!, tmp);
+      }
+    }
+    return true;
+  };
 
   return (theta: Float64Array, grad: Float64Array): number => {
     const r = Math.exp(theta[0]!);
@@ -192,17 +390,9 @@ export function paretoObjective(d: CompressedRfm): (theta: Float64Array, grad: F
     const lnAlpha = theta[1]!;
     const lnBeta = theta[3]!;
     const lnS = theta[2]!;
-    for (let q = 0; q < np; q++) {
-      paretoLogTailIntegral(r, alpha, s, beta, pairX[q]!, pairT[q]!, tmp);
-      if (Number.isNaN(tmp[0]!)) {
-        grad.fill(NaN);
-        return NaN;
-      }
-      pL[q] = tmp[0]!;
-      pG[4 * q] = tmp[1]!;
-      pG[4 * q + 1] = tmp[2]!;
-      pG[4 * q + 2] = tmp[3]!;
-      pG[4 * q + 3] = tmp[4]!;
+    if (!evaluatePairs(r, alpha, s, beta)) {
+      grad.fill(NaN);
+      return NaN;
     }
     for (let i = 0; i < nT; i++) {
       const at = alpha + d.TValues[i]!;

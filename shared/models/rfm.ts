@@ -404,3 +404,99 @@ export function compressSpend(x: ArrayLike<number>, mx: ArrayLike<number>): Comp
   }
   return { customers: groupStart[g]!, xValues, groupCount, groupSumLogM, groupStart, totalSpend };
 }
+
+/** Deterministic stochastic rounding of w·f (floor, plus 1 with probability of the fraction). */
+function thinWeight(w: number, f: number, u: number): number {
+  const v = w * f;
+  const fl = Math.floor(v);
+  return fl + (u < v - fl ? 1 : 0);
+}
+
+/** A small seeded uniform generator (mulberry32) for thinning; quality is ample for this. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A random subsample of about `target` customers from compressed data (each row's count scaled
+ * by target/customers with stochastic rounding; rows left empty are dropped). Used to screen
+ * starting points cheaply before refining on all the data. Deterministic for a seed.
+ */
+export function thinRfm(d: CompressedRfm, target: number, seed = 1): CompressedRfm {
+  const f = Math.min(1, target / d.customers);
+  const u = mulberry32(seed);
+  const keep: number[] = [];
+  const w: number[] = [];
+  for (let r = 0; r < d.rows; r++) {
+    const wr = thinWeight(d.weight[r]!, f, u());
+    if (wr > 0) {
+      keep.push(r);
+      w.push(wr);
+    }
+  }
+  const pick = <A extends Float64Array | Int32Array>(src: A, make: (n: number) => A): A => {
+    const out = make(keep.length);
+    for (let i = 0; i < keep.length; i++) out[i] = src[keep[i]!]!;
+    return out;
+  };
+  const f64 = (n: number): Float64Array => new Float64Array(n);
+  const i32 = (n: number): Int32Array => new Int32Array(n);
+  return {
+    rows: keep.length,
+    customers: w.reduce((a, b) => a + b, 0),
+    x: pick(d.x, f64),
+    tx: pick(d.tx, f64),
+    T: pick(d.T, f64),
+    weight: Float64Array.from(w),
+    xValues: d.xValues,
+    txValues: d.txValues,
+    TValues: d.TValues,
+    xIndex: pick(d.xIndex, i32),
+    txIndex: pick(d.txIndex, i32),
+    TIndex: pick(d.TIndex, i32),
+  };
+}
+
+/** A random subsample of about `target` customers of spend data (see thinRfm). */
+export function thinSpend(d: CompressedSpend, target: number, seed = 1): CompressedSpend {
+  const f = Math.min(1, target / d.customers);
+  const u = mulberry32(seed);
+  const xs: number[] = [];
+  const counts: number[] = [];
+  const sums: number[] = [];
+  const starts: number[] = [0];
+  const spend: number[] = [];
+  for (let g = 0; g < d.xValues.length; g++) {
+    const x = d.xValues[g]!;
+    let n = 0;
+    let sumLog = 0;
+    for (let i = d.groupStart[g]!; i < d.groupStart[g + 1]!; i++) {
+      if (u() < f) {
+        n++;
+        spend.push(d.totalSpend[i]!);
+        sumLog += Math.log(d.totalSpend[i]! / x);
+      }
+    }
+    if (n > 0) {
+      xs.push(x);
+      counts.push(n);
+      sums.push(sumLog);
+      starts.push(spend.length);
+    }
+  }
+  return {
+    customers: spend.length,
+    xValues: Float64Array.from(xs),
+    groupCount: Float64Array.from(counts),
+    groupSumLogM: Float64Array.from(sums),
+    groupStart: Int32Array.from(starts),
+    totalSpend: Float64Array.from(spend),
+  };
+}

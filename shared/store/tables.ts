@@ -5,13 +5,13 @@
  */
 export interface TableDefinition {
   /** Stable logical id: the CDK construct id and the local table name's suffix. Never rename. */
-  id: 'Events' | 'Profiles' | 'Sends';
+  id: 'Events' | 'Profiles' | 'Sends' | 'Models';
   partitionKey: string;
   sortKey?: string;
   /** Attribute holding an epoch-seconds expiry, for DynamoDB TTL. Readers still filter expired items. */
   timeToLiveAttribute?: string;
   /** Environment variable through which handlers learn the table's name. */
-  envVar: 'EVENTS_TABLE' | 'PROFILES_TABLE' | 'SENDS_TABLE';
+  envVar: 'EVENTS_TABLE' | 'PROFILES_TABLE' | 'SENDS_TABLE' | 'MODELS_TABLE';
 }
 
 /**
@@ -42,4 +42,12 @@ export const SENDS_TABLE: TableDefinition = {
   envVar: 'SENDS_TABLE',
 };
 
-export const TABLES = [EVENTS_TABLE, PROFILES_TABLE, SENDS_TABLE] as const;
+/** models: fitted customer-base model parameters, one item per fit (latest first by fittedAt). */
+export const MODELS_TABLE: TableDefinition = {
+  id: 'Models',
+  partitionKey: 'modelId',
+  sortKey: 'fittedAt',
+  envVar: 'MODELS_TABLE',
+};
+
+export const TABLES = [EVENTS_TABLE, PROFILES_TABLE, SENDS_TABLE, MODELS_TABLE] as const;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as ingest } from '../../functions/ingest/handler';
 import { handler as scanHandler, type ScanSummary } from '../../functions/scan/handler';
+import { runScanStateMachine } from '../../infra/local/scan-orchestrator';
 import { handler as sendHandler } from '../../functions/send/handler';
 import { defaultConfig } from '../../shared/config';
 import { isHoldout } from '../../shared/measure/holdout';
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 describe('changes between the scan and the send', () => {
   it('honours a consent withdrawal and a deletion ingested after the user was queued', async () => {
-    const scan = (await scanHandler({ source: 'test', now: '2026-06-01T02:00:00+08:00' }, context())) as ScanSummary;
+    const scan = await runScanStateMachine(scanHandler as never, { source: 'test', now: '2026-06-01T02:00:00+08:00' });
     expect(scan.enqueued).toBe(3);
 
     await post(ingest, [profileUpdate(withdrawn, '2026-06-01T08:00:00+08:00', { consent: { sms: false } })]);
@@ -52,7 +53,7 @@ describe('changes between the scan and the send', () => {
   it('never scans a deleted user into a campaign again, even after new events', async () => {
     await post(ingest, [purchase(erased, '2025-08-01T10:00:00+08:00', 10)]);
 
-    const scan = (await scanHandler({ source: 'test', now: '2026-07-01T02:00:00+08:00' }, context())) as ScanSummary;
+    const scan = await runScanStateMachine(scanHandler as never, { source: 'test', now: '2026-07-01T02:00:00+08:00' });
     await drainQueue({ client: runtime.sqs.client, queueUrl: runtime.sqs.queueUrl, handler: sendHandler as never, idlePollMs: 20 });
 
     expect(scan.byState.dormant).toBe(3);

@@ -7,6 +7,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as ingest } from '../../functions/ingest/handler';
 import { handler as scanHandler, type ScanSummary } from '../../functions/scan/handler';
+import { runScanStateMachine } from '../../infra/local/scan-orchestrator';
 import { handler as sendHandler, sendBatch, depsFromEnv } from '../../functions/send/handler';
 import { PinpointChannel } from '../../shared/channels/pinpoint';
 import { defaultConfig } from '../../shared/config';
@@ -74,7 +75,7 @@ describe('scan → queue → sender → outbox', () => {
   let summary: ScanSummary;
 
   it('enqueues every dormant user and nobody active', async () => {
-    summary = (await scanHandler({ source: 'test', now: SCAN_AT }, context())) as ScanSummary;
+    summary = await runScanStateMachine(scanHandler as never, { source: 'test', now: SCAN_AT });
 
     expect(summary.byState).toMatchObject({ active: 1, dormant: 4 });
     expect(summary.enqueued).toBe(4);
@@ -83,7 +84,7 @@ describe('scan → queue → sender → outbox', () => {
   });
 
   it('enqueues nothing more when the scan runs twice on one day', async () => {
-    const again = (await scanHandler({ source: 'test', now: '2026-06-01T05:00:00+08:00' }, context())) as ScanSummary;
+    const again = await runScanStateMachine(scanHandler as never, { source: 'test', now: '2026-06-01T05:00:00+08:00' });
 
     expect(again.enqueued).toBe(0);
     expect(await queueDepth()).toBe(4);

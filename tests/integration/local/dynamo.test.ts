@@ -24,7 +24,7 @@ describe('local DynamoDB (dynalite)', () => {
   it('creates every table in shared/store/tables.ts with its keys and on-demand billing', async () => {
     const names = await createTables(dynamo.client, { prefix: 'defs-' });
 
-    expect(names).toEqual({ EVENTS_TABLE: 'defs-Events', PROFILES_TABLE: 'defs-Profiles', SENDS_TABLE: 'defs-Sends' });
+    expect(names).toEqual({ EVENTS_TABLE: 'defs-Events', PROFILES_TABLE: 'defs-Profiles', SENDS_TABLE: 'defs-Sends', MODELS_TABLE: 'defs-Models' });
     for (const def of TABLES) {
       const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: names[def.envVar] }));
       const expectedKeys = [{ AttributeName: def.partitionKey, KeyType: 'HASH' }];
