@@ -10,6 +10,7 @@ export const ENV = {
   sendsTable: 'SENDS_TABLE',
   modelsTable: 'MODELS_TABLE',
   candidatesQueueUrl: 'CANDIDATES_QUEUE_URL',
+  profileRefreshQueueUrl: 'PROFILE_REFRESH_QUEUE_URL',
   pinpointApplicationId: 'PINPOINT_APPLICATION_ID',
 } as const;
 

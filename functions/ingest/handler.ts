@@ -15,6 +15,8 @@ import { validateBatch } from '../../shared/events/schema';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { documentClient } from '../../shared/store/dynamo';
 import { EventStore } from '../../shared/store/event-store';
+import { ProfileRefreshQueue } from '../../shared/queue/profile-refresh-queue';
+import { sqsClient } from '../../shared/queue/candidate-queue';
 import { ProfileStore } from '../../shared/store/profile-store';
 import { SendLedger } from '../../shared/store/send-ledger';
 import { httpErrors, json, parseJsonBody } from './http';
@@ -22,6 +24,7 @@ import { httpErrors, json, parseJsonBody } from './http';
 export interface IngestDeps {
   config: RewakeConfig;
   events: EventStore;
+  refresh: ProfileRefreshQueue;
   profiles: ProfileStore;
   ledger: SendLedger;
   now: () => Date;
@@ -37,6 +40,7 @@ export function depsFromEnv(): IngestDeps {
       profilesTable: requireEnv(ENV.profilesTable),
       retentionDays: config.events.retentionDays,
     }),
+    refresh: new ProfileRefreshQueue(sqsClient(), requireEnv(ENV.profileRefreshQueueUrl)),
     profiles: new ProfileStore(db, requireEnv(ENV.profilesTable)),
     ledger: new SendLedger(db, requireEnv(ENV.sendsTable)),
     now: () => new Date(),
@@ -66,9 +70,15 @@ async function postEvents(event: APIGatewayProxyEvent, deps: IngestDeps): Promis
     throw new RequestError(400, `${validation.problems.length} problem(s) in the request; nothing was stored`, validation.problems);
   }
   const result = await deps.events.ingest(validation.events);
+  // Consent, channels and opt-outs must bind the very next send: fold those users now. Everyone
+  // else is folded off the request path. Duplicates are refreshed too, so a retry after a crash
+  // always completes the profile.
+  const urgent = new Set(validation.events.filter((e) => e.type === 'profile').map((e) => e.userId));
+  await Promise.all([...urgent].map((userId) => deps.events.refreshProfile(userId)));
+  await deps.refresh.request(result.users.filter((u) => !urgent.has(u)));
   metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
   metrics.addMetric('EventsDuplicate', MetricUnit.Count, result.duplicates);
-  logger.debug('events ingested', { accepted: result.accepted, duplicates: result.duplicates, users: result.profiles.length });
+  logger.debug('events ingested', { accepted: result.accepted, duplicates: result.duplicates, users: result.users.length });
   return json(202, { accepted: result.accepted, duplicates: result.duplicates });
 }
 

@@ -45,7 +45,7 @@ export async function runLocal(command: Command, argv: string[]): Promise<number
   try {
     if (command === 'serve') return await serve(runtime, Number(values.port), !values['no-demo-data']);
     if (command === 'scan') {
-      if (await isEmpty()) await loadDemoThroughApi('the store is empty: loading the demo data first');
+      if (await isEmpty()) await loadDemoThroughApi(runtime, 'the store is empty: loading the demo data first');
       const result = await scanAndSend(runtime, config, asOf ?? new Date().toISOString().slice(0, 10));
       print(values.json, { scan: result.scan, delivery: result.delivery });
       return 0;
@@ -68,6 +68,7 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
   } finally {
     await api.stop();
   }
+  await settleProfiles(runtime);
   const { scan, delivery, decisions } = await scanAndSend(runtime, config, asOf);
 
   const summary = {
@@ -91,6 +92,14 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
 async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
   const { handler: ingest } = await import('../../functions/ingest/handler');
   const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>, port });
+  // The profiles Lambda's stand-in: fold whatever ingest queued, every moment, until stopped.
+  const stop = new AbortController();
+  const refresher = (async () => {
+    while (!stop.signal.aborted) {
+      await settleProfiles(runtime, stop.signal);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
   if (loadDemo && (await isEmpty())) {
     const result = await replay(api.url, api.apiKey, loadDemoDataset().events);
     log(`loaded the demo data: ${result.accepted} events (--no-demo-data to start empty)`);
@@ -103,6 +112,8 @@ async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Pr
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  stop.abort();
+  await refresher;
   await api.stop();
   return 0;
 }
@@ -117,7 +128,7 @@ async function isEmpty(): Promise<boolean> {
   return (out.Items ?? []).length === 0;
 }
 
-async function loadDemoThroughApi(why: string): Promise<void> {
+async function loadDemoThroughApi(runtime: LocalRuntime, why: string): Promise<void> {
   log(why);
   const { handler: ingest } = await import('../../functions/ingest/handler');
   const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult> });
@@ -126,6 +137,19 @@ async function loadDemoThroughApi(why: string): Promise<void> {
   } finally {
     await api.stop();
   }
+  await settleProfiles(runtime);
+}
+
+/** Run the real profiles handler over the refresh queue until it is empty. */
+export async function settleProfiles(runtime: LocalRuntime, signal?: AbortSignal): Promise<DrainStats> {
+  const { handler: profilesHandler } = await import('../../functions/profiles/handler');
+  return drainQueue({
+    client: runtime.sqs.client,
+    queueUrl: runtime.refreshQueue.queueUrl,
+    handler: profilesHandler as unknown as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>,
+    functionName: 'rewake-profiles-local',
+    signal,
+  });
 }
 
 /** The scan as the schedule would run it (02:00 in the schedule's zone), then the sends the next morning. */

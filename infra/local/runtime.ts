@@ -12,7 +12,7 @@ import { resetSqsClient } from '../../shared/queue/candidate-queue';
 import { resetDocumentClient } from '../../shared/store/dynamo';
 import { createTables, startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startPinpointOutbox, type PinpointOutbox } from './pinpoint-outbox';
-import { startLocalSqs, type LocalSqs } from './sqs';
+import { createQueuePair, startLocalSqs, type LocalQueue, type LocalSqs } from './sqs';
 
 /** A Pinpoint project id for local runs; the outbox accepts any. */
 export const LOCAL_PINPOINT_APP_ID = '0123456789abcdef0123456789abcdef';
@@ -29,7 +29,10 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   dynamo: LocalDynamo;
+  /** The candidates queue (scan → sender). */
   sqs: LocalSqs;
+  /** The profile-refresh queue (ingest → profiles), on the same emulator as `sqs`. */
+  refreshQueue: LocalQueue;
   outbox: PinpointOutbox;
   outDir: string;
   decisionsFile: string;
@@ -48,6 +51,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     maxReceiveCount: options.config.queue.maxReceiveCount,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
   });
+  const refreshQueue = await createQueuePair(sqs.client, {
+    queueName: 'rewake-profile-refresh',
+    maxReceiveCount: options.config.queue.maxReceiveCount,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+  });
   const outbox = await startPinpointOutbox({ outDir });
 
   Object.assign(process.env, {
@@ -60,6 +68,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_ENDPOINT_URL_PINPOINT: outbox.endpoint,
     ...tables,
     [ENV.candidatesQueueUrl]: sqs.queueUrl,
+    [ENV.profileRefreshQueueUrl]: refreshQueue.queueUrl,
     [ENV.pinpointApplicationId]: LOCAL_PINPOINT_APP_ID,
     [CONFIG_ENV]: JSON.stringify(options.config),
     REWAKE_DECISIONS_FILE: decisionsFile,
@@ -75,6 +84,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   return {
     dynamo,
     sqs,
+    refreshQueue,
     outbox,
     outDir,
     decisionsFile,

@@ -80,37 +80,45 @@ export async function startLocalSqs(opts: StartLocalSqsOptions = {}): Promise<Lo
   };
 
   try {
-    const name = uniqueQueueName(opts.queueName ?? 'rewake-candidates');
-    const dlq = await client.send(
-      new CreateQueueCommand({
-        QueueName: `${name}-dlq`,
-        Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
-      }),
-    );
-    const dlqArn = await queueArn(client, dlq.QueueUrl!);
-    const queue = await client.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          VisibilityTimeout: String(visibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
-        },
-      }),
-    );
-    return {
-      endpoint,
-      client,
-      queueUrl: queue.QueueUrl!,
-      queueArn: await queueArn(client, queue.QueueUrl!),
-      dlqUrl: dlq.QueueUrl!,
-      dlqArn,
-      stop,
-    };
+    const queue = await createQueuePair(client, { queueName: opts.queueName ?? 'rewake-candidates', maxReceiveCount, visibilityTimeoutSeconds });
+    return { endpoint, client, ...queue, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
   }
+}
+
+export interface LocalQueue {
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+/** A queue and its DLQ, wired with a RedrivePolicy, on a running emulator. */
+export async function createQueuePair(
+  client: SQSClient,
+  opts: { queueName: string; maxReceiveCount: number; visibilityTimeoutSeconds: number },
+): Promise<LocalQueue> {
+  const name = uniqueQueueName(opts.queueName);
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-dlq`,
+      Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) },
+    }),
+  );
+  const dlqArn = await queueArn(client, dlq.QueueUrl!);
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: opts.maxReceiveCount }),
+      },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl!, queueArn: await queueArn(client, queue.QueueUrl!), dlqUrl: dlq.QueueUrl!, dlqArn };
 }
 
 /** SQS names: up to 80 characters of [A-Za-z0-9_-]. The suffix keeps each start's names fresh. */

@@ -18,6 +18,7 @@
  * They depend on x alone and are computed once per distinct x per evaluation, as are ln(α+T)
  * and ln(α+t_x) per distinct T and t_x. Each compressed row then costs one exp and one log1p.
  */
+import { outsideLogDomain } from './optimize';
 import type { CompressedRfm } from './rfm';
 import { hyp2f1Log } from './special';
 
@@ -85,6 +86,10 @@ export function bgObjective(data: CompressedRfm, variant: BgVariant): (theta: Fl
   const N = d.customers;
 
   return (theta: Float64Array, grad: Float64Array): number => {
+    if (outsideLogDomain(theta)) {
+      grad.fill(NaN);
+      return NaN;
+    }
     const r = Math.exp(theta[0]!);
     const alpha = Math.exp(theta[1]!);
     const a = Math.exp(theta[2]!);

@@ -22,6 +22,7 @@
 import { bgObjective, type BgParams } from './bg-kernel';
 import { gammaGammaObjective, sumLogX, type GammaGammaParams } from './gamma-gamma';
 import { lbfgs, minimizeMultiStart, type LbfgsOptions, type MinimizeResult, type ObjectiveWithGradient } from './optimize';
+import { nbdObjective } from './nbd';
 import { paretoObjective, type ParetoNbdParams } from './pareto-nbd';
 import { compressRfm, compressSpend, thinRfm, thinSpend, type CompressedRfm, type CompressedSpend } from './rfm';
 
@@ -46,6 +47,11 @@ export interface FitDiagnostics {
   rows: number;
   /** When starts were screened on a subsample: its size in customers. */
   screenedOn?: number;
+  /**
+   * Transaction models: log-likelihood of the nested no-dropout NBD model on the same data. The
+   * gain LL − this is the evidence that customers drop out at all.
+   */
+  nbdLogLikelihood?: number;
   fitMs: number;
 }
 
@@ -104,6 +110,12 @@ export const DEGENERACY = {
   minParetoDropoutsInWindow: 1e-4,
   /** Gamma-Gamma p above this: no variation within customers. */
   maxSpendShape: 1e6,
+  /**
+   * The dropout process must improve the log-likelihood over the no-dropout NBD by at least this
+   * much: 2·ΔLL ≥ 2.71 is the 5% likelihood-ratio test for one parameter on the boundary of its
+   * space (critical value of ½χ²₀ + ½χ²₁; Self & Liang 1987).
+   */
+  minDropoutGain: 1.355,
   /** Two starts whose log-likelihoods differ by more than this are reported as a warning. */
   spreadWarning: 0.01,
 } as const;
@@ -178,6 +190,23 @@ function emptyDiagnostics(rows: number): FitDiagnostics {
   return { method: 'lbfgs', reason: 'not run', iterations: 0, evaluations: 0, gradNorm: NaN, starts: 0, convergedStarts: 0, logLikelihoodSpread: 0, rows, fitMs: 0 };
 }
 
+/** Maximum log-likelihood of the nested NBD (no dropout) model, or NaN if it cannot be fitted. */
+function nbdLogLikelihood(d: CompressedRfm): number {
+  const { rate } = rateScale(d);
+  const res = minimizeMultiStart(nbdObjective(d), [
+    [0, Math.log(1 / rate)],
+    [Math.log(0.3), Math.log(0.3 / rate)],
+  ]);
+  return Number.isFinite(res.f) ? -res.f * d.customers : NaN;
+}
+
+function noDropoutEvidence(model: string, gain: number): string {
+  return (
+    `${model} finds no evidence that customers drop out: it improves the log-likelihood over a no-dropout NBD model by only ${gain.toFixed(3)} ` +
+    `(a 5% likelihood-ratio test needs ${DEGENERACY.minDropoutGain}), so P(alive) cannot rank dormant customers`
+  );
+}
+
 function screenRfm(d: CompressedRfm, options: FitOptions): CompressedRfm | undefined {
   return d.customers > (options.screenAbove ?? 50_000) ? thinRfm(d, options.screenSize ?? 20_000) : undefined;
 }
@@ -243,6 +272,7 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
   const warnings = spreadWarnings(spread, convergedStarts, starts.length);
   if (r > 1e4 && alpha > 1e4) warnings.push(`purchase-rate heterogeneity vanished (r=${fmt(r)}, α=${fmt(alpha)}): all customers share one rate r/α=${fmt(r / alpha)}`);
   const meanDropout = a / (a + b);
+  const nbdLL = nbdLogLikelihood(data);
   let status: FitStatus;
   // Degeneracy first: a likelihood that increases along a ray (parameters running to 0 or ∞)
   // also stops the optimiser short of "converged", and the degeneracy is the better explanation.
@@ -257,6 +287,8 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
     };
   } else if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
     status = { ok: false, degenerate: 'not-converged', message: `${name} fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
+  } else if (logLikelihood - nbdLL < DEGENERACY.minDropoutGain) {
+    status = { ok: false, degenerate: 'dropout-collapsed', message: noDropoutEvidence(name, logLikelihood - nbdLL), warnings };
   } else {
     status = { ok: true, warnings };
   }
@@ -266,7 +298,7 @@ function fitBgFamily(data: CompressedRfm, variant: 'bgnbd' | 'mbgnbd', options: 
     logLikelihood,
     customers: data.customers,
     status,
-    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0, screenedOn),
+    diagnostics: { ...diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0, screenedOn), nbdLogLikelihood: nbdLL },
   } as BgNbdFit | MbgNbdFit;
 }
 
@@ -308,6 +340,7 @@ export function fitParetoNbd(data: CompressedRfm, options: FitOptions = {}): Par
   const [r, alpha, s, beta] = Array.from(res.x, Math.exp) as [number, number, number, number];
   const logLikelihood = -res.f * data.customers;
   const warnings = spreadWarnings(spread, convergedStarts, starts.length);
+  const nbdLL = nbdLogLikelihood(data);
   let status: FitStatus;
   if (Number.isFinite(logLikelihood) && (s < DEGENERACY.minParetoS || (s / beta) * maxT < DEGENERACY.minParetoDropoutsInWindow)) {
     status = {
@@ -318,6 +351,8 @@ export function fitParetoNbd(data: CompressedRfm, options: FitOptions = {}): Par
     };
   } else if (!Number.isFinite(logLikelihood) || convergedStarts === 0) {
     status = { ok: false, degenerate: 'not-converged', message: `Pareto/NBD fit did not converge (${res.reason}; ‖∇‖=${fmt(res.gradNorm)})`, warnings };
+  } else if (logLikelihood - nbdLL < DEGENERACY.minDropoutGain) {
+    status = { ok: false, degenerate: 'dropout-collapsed', message: noDropoutEvidence('Pareto/NBD', logLikelihood - nbdLL), warnings };
   } else {
     status = { ok: true, warnings };
   }
@@ -327,7 +362,7 @@ export function fitParetoNbd(data: CompressedRfm, options: FitOptions = {}): Par
     logLikelihood,
     customers: data.customers,
     status,
-    diagnostics: diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0, screenedOn),
+    diagnostics: { ...diagnosticsOf(res, starts.length, convergedStarts, spread, data.rows, t0, screenedOn), nbdLogLikelihood: nbdLL },
   };
 }
 

@@ -8,6 +8,7 @@
  * transactions and m_x, the mean of those x values; it assumes spend is independent of the
  * transaction process.
  */
+import { outsideLogDomain } from './optimize';
 import type { CompressedSpend } from './rfm';
 import { digamma, lgamma } from './special';
 
@@ -57,6 +58,10 @@ export function gammaGammaObjective(d: CompressedSpend): (theta: Float64Array, g
   const lnX = new Float64Array(G);
   for (let g = 0; g < G; g++) lnX[g] = Math.log(d.xValues[g]!);
   return (theta: Float64Array, grad: Float64Array): number => {
+    if (outsideLogDomain(theta)) {
+      grad.fill(NaN);
+      return NaN;
+    }
     const p = Math.exp(theta[0]!);
     const q = Math.exp(theta[1]!);
     const gm = Math.exp(theta[2]!);

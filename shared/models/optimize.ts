@@ -437,3 +437,16 @@ export function minimizeMultiStart(
   if (!best) throw new RangeError('minimizeMultiStart needs at least one start');
   return { ...best, runs };
 }
+
+/**
+ * Log-parameters beyond ±35 (parameters outside e^±35 ≈ 1.6e15 or 6e-16) are treated as outside
+ * the domain by the model objectives: a degenerate fit whose likelihood keeps rising along a ray
+ * then stops at the edge, where the degeneracy checks recognise it, instead of wandering on.
+ */
+export const MAX_ABS_LOG_PARAM = 35;
+
+/** True when any log-parameter is beyond ±MAX_ABS_LOG_PARAM (or not finite). */
+export function outsideLogDomain(theta: Float64Array): boolean {
+  for (let i = 0; i < theta.length; i++) if (!(Math.abs(theta[i]!) <= MAX_ABS_LOG_PARAM)) return true;
+  return false;
+}

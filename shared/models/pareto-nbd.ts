@@ -18,6 +18,7 @@
  * with S(P, Q; z) = Σ_k (P)_k/(Q)_k zᵏ, whose terms are all positive and shrink at least as fast
  * as zᵏ. The parameter derivatives of S are summed alongside it (analytic gradient).
  */
+import { outsideLogDomain } from './optimize';
 import type { CompressedRfm } from './rfm';
 import { lgamma, log1mExp, logAddExp } from './special';
 
@@ -128,33 +129,46 @@ function quadratureLogNear(r: number, alpha: number, s: number, beta: number, x:
     if (e > 0) uStar = Math.min(u1, Math.max(u0, Math.log(e)));
   }
   const H = Math.max(h(u0), h(uStar));
-  const slope = Math.max(Math.abs(A2 - 1), Math.abs(A1 + A2 - 1), 1e-3);
-  const width = Math.min(1, 6 / slope);
-  const panels = Math.ceil((u1 - u0) / width);
-  const pw = (u1 - u0) / panels;
+  // h′(u) = −A1·eᵘ/(d+eᵘ) − (A2−1) is monotone (h is concave), so over a panel [a, a+w] the
+  // largest |h′| is at one of its ends. Panels are sized so that |h′|·w ≤ 6 (the integrand
+  // changes by at most e⁶ across a panel, which 16-point Gauss–Legendre integrates to ~1e-16).
+  const slopeAt = (u: number): number => {
+    const e = Math.exp(u);
+    return (A1 * e) / (d + e) + (A2 - 1);
+  };
   let S = 0;
   let gA1 = 0; // Σ f · (−ln(big+τ))
   let gA2 = 0; // Σ f · (−ln(small+τ))
   let gBig = 0; // Σ f · (−A1/(big+τ))
   let gSmall = 0; // Σ f · (−A2/(small+τ))
-  for (let p = 0; p < panels; p++) {
-    const a = u0 + p * pw;
-    const mid = a + pw / 2;
-    let panelMax = 0;
+  let a = u0;
+  for (let panel = 0; a < u1; panel++) {
+    if (panel > 100_000) {
+      out[0] = NaN;
+      return;
+    }
+    let w = Math.min(1, u1 - a, 6 / Math.max(Math.abs(slopeAt(a)), 1e-3));
+    while (w * Math.abs(slopeAt(a + w)) > 6 && w > 1e-300) w /= 2;
+    if (u1 - a - w < 1e-12 * Math.max(1, Math.abs(u1))) w = u1 - a;
+    const mid = a + w / 2;
     for (let i = 0; i < 16; i++) {
-      const u = mid + (pw / 2) * GL.nodes[i]!;
+      const u = mid + (w / 2) * GL.nodes[i]!;
       const eu = Math.exp(u);
       const lBig = Math.log(d + eu);
-      const v = Math.exp(-A1 * lBig - (A2 - 1) * u - H) * GL.weights[i]! * (pw / 2);
+      const v = Math.exp(-A1 * lBig - (A2 - 1) * u - H) * GL.weights[i]! * (w / 2);
       S += v;
       gA1 -= v * lBig;
       gA2 -= v * u;
       gBig -= (v * A1) / (d + eu);
       gSmall -= (v * A2) / eu;
-      if (v > panelMax) panelMax = v;
     }
-    // Past the maximum the integrand only falls (log-concave): stop when it no longer matters.
-    if (a + pw > uStar && panelMax * (panels - p) < 1e-18 * S) break;
+    a += w;
+    // Past its maximum the integrand g = eʰ only falls, and being log-concave it falls at least
+    // as fast as the exponential with its current slope: the rest is ≤ g(u)/|h′(u)|.
+    if (a > uStar && a < u1) {
+      const slopeEnd = slopeAt(a);
+      if (slopeEnd > 0 && Math.exp(h(a) - H) / slopeEnd < 1e-17 * S) break;
+    }
   }
   if (!(S > 0) || !Number.isFinite(S)) {
     out[0] = NaN;
@@ -383,6 +397,10 @@ export function paretoObjective(d: CompressedRfm): (theta: Float64Array, grad: F
   };
 
   return (theta: Float64Array, grad: Float64Array): number => {
+    if (outsideLogDomain(theta)) {
+      grad.fill(NaN);
+      return NaN;
+    }
     const r = Math.exp(theta[0]!);
     const alpha = Math.exp(theta[1]!);
     const s = Math.exp(theta[2]!);

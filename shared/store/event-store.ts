@@ -1,25 +1,32 @@
 /**
  * The exactly-once ingest write path, without DynamoDB transactions (the embedded emulator has
- * none, and single-item operations are cheaper anyway). Three steps, each idempotent:
+ * none, and single-item operations are cheaper anyway). Every step is safe to repeat:
  *
- *   1. raw events: PutItem by (userId, E#eventId) — a retry overwrites the same item;
- *   2. facts: per (userId, day) one UpdateItem `SET #f = if_not_exists(#f, :fact)` — a fact is
- *      written once and never changed, whatever is retried or raced;
- *   3. profile: recomputed as a pure fold of all the user's facts and written only if it folds at
- *      least as many facts as the stored one (facts only grow, so more facts means newer).
+ *   1. which events are new: BatchGetItem on their fact keys (userId, F#eventId);
+ *   2. raw events: BatchWriteItem of (userId, E#eventId) items, which expire after the retention;
+ *   3. facts: BatchWriteItem of (userId, F#eventId) items, kept for good — the small part of each
+ *      event that profiles are folded from. Written after the raw events, so a fact implies its
+ *      raw event was stored;
+ *   4. profile: recomputed as a pure fold of all the user's facts and written only if it folds at
+ *      least as many facts as the stored one (facts only grow, so more facts means newer). Run
+ *      right away for users whose consent or channels changed (an opt-out must stop the next send),
+ *      otherwise asynchronously from the profile-refresh queue, off the request path.
  *
- * A crash between any two steps is repaired by the client's retry, because step 3 always runs,
- * even when every event turned out to be a duplicate. docs/design.md explains the cases.
+ * A crash between any two steps is repaired by the client's retry, and a retry always requests the
+ * profile refresh again, even when every event turned out to be a duplicate. docs/design.md has
+ * the cases.
  */
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RewakeEvent } from '../events/schema';
 import { foldProfile, type Profile } from '../profiles/aggregate';
 import { toFact, type Fact } from '../profiles/facts';
-import { batchWrite, isConditionFailure } from './dynamo';
+import { batchWrite, isConditionFailure, sleep } from './dynamo';
 
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** Every user the request touched, duplicates included: their profiles need a refresh. */
+  users: string[];
 }
 
 export interface EventStoreOptions {
@@ -30,9 +37,8 @@ export interface EventStoreOptions {
   now?: () => Date;
 }
 
-const FACT_PREFIX = 'f_';
-/** Facts per UpdateItem, keeping expressions far below DynamoDB's 4 KB expression limit. */
-const FACTS_PER_UPDATE = 40;
+const RAW_PREFIX = 'E#';
+const FACT_PREFIX = 'F#';
 
 export class EventStore {
   constructor(
@@ -40,73 +46,56 @@ export class EventStore {
     private readonly options: EventStoreOptions,
   ) {}
 
-  async ingest(events: RewakeEvent[]): Promise<IngestResult & { profiles: Profile[] }> {
+  /** Steps 1–3. The caller refreshes the returned users' profiles (step 4), now or via the queue. */
+  async ingest(events: RewakeEvent[]): Promise<IngestResult> {
     const unique = dedupeById(events);
-    await this.putRawEvents(unique);
-    const duplicates = await this.putFacts(unique);
-    const users = [...new Set(unique.map((e) => e.userId))];
-    const profiles = (await Promise.all(users.map((u) => this.refreshProfile(u)))).filter((p): p is Profile => !!p);
-    return { accepted: unique.length - duplicates, duplicates: events.length - unique.length + duplicates, profiles };
+    const known = await this.knownEventKeys(unique);
+    const fresh = unique.filter((e) => !known.has(keyOf(e)));
+    await this.putRawEvents(fresh);
+    await this.putFacts(fresh);
+    return { accepted: fresh.length, duplicates: events.length - fresh.length, users: [...new Set(unique.map((e) => e.userId))] };
   }
 
-  /** Step 1: the raw event log, kept for the retention period (recommendations, audit, replay). */
+  /** Step 1: the events whose fact is already stored (a retry, or a client's duplicate). */
+  async knownEventKeys(events: RewakeEvent[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (let i = 0; i < events.length; i += 100) {
+      let keys: Record<string, unknown>[] = events.slice(i, i + 100).map((e) => ({ userId: e.userId, sk: FACT_PREFIX + e.eventId }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`BatchGetItem on ${this.options.eventsTable}: ${keys.length} keys still unprocessed`);
+        if (attempt > 0) await sleep(25 * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        const out = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.options.eventsTable]: { Keys: keys, ProjectionExpression: 'userId, sk', ConsistentRead: true } },
+          }),
+        );
+        for (const item of out.Responses?.[this.options.eventsTable] ?? []) known.add(`${item.userId}\u0000${String(item.sk).slice(FACT_PREFIX.length)}`);
+        keys = (out.UnprocessedKeys?.[this.options.eventsTable]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return known;
+  }
+
+  /** Step 2: the raw event log, kept for the retention period (recommendations, audit, replay). */
   async putRawEvents(events: RewakeEvent[]): Promise<void> {
     const expiresAt = Math.floor(this.now().getTime() / 1000) + this.options.retentionDays * 86_400;
     await batchWrite(
       this.db,
       this.options.eventsTable,
-      events.map((e) => ({ PutRequest: { Item: { userId: e.userId, sk: `E#${e.eventId}`, type: e.type, timestamp: e.timestamp, event: JSON.stringify(e), expiresAt } } })),
+      events.map((e) => ({ PutRequest: { Item: { userId: e.userId, sk: RAW_PREFIX + e.eventId, event: JSON.stringify(e), expiresAt } } })),
     );
   }
 
-  /** Step 2: facts into day buckets, write-once. Returns how many were already there. */
-  async putFacts(events: RewakeEvent[]): Promise<number> {
-    const buckets = new Map<string, Fact[]>();
-    for (const event of events) {
-      const fact = toFact(event);
-      const key = `${event.userId}\u0000${fact.day}`;
-      buckets.set(key, [...(buckets.get(key) ?? []), fact]);
-    }
-    let duplicates = 0;
-    const updates: Promise<void>[] = [];
-    for (const [key, facts] of buckets) {
-      const [userId, day] = key.split('\u0000') as [string, string];
-      for (let i = 0; i < facts.length; i += FACTS_PER_UPDATE) {
-        const chunk = facts.slice(i, i + FACTS_PER_UPDATE);
-        updates.push(
-          this.putFactChunk(userId, day, chunk).then((existing) => {
-            duplicates += existing;
-          }),
-        );
-      }
-    }
-    await Promise.all(updates);
-    return duplicates;
-  }
-
-  private async putFactChunk(userId: string, day: string, facts: Fact[]): Promise<number> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = facts.map((fact, i) => {
-      names[`#f${i}`] = FACT_PREFIX + fact.id;
-      values[`:f${i}`] = JSON.stringify(fact);
-      return `#f${i} = if_not_exists(#f${i}, :f${i})`;
-    });
-    const out = await this.db.send(
-      new UpdateCommand({
-        TableName: this.options.eventsTable,
-        Key: { userId, sk: `D#${day}` },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        // The old values of the facts that were already there: those events are duplicates.
-        ReturnValues: 'UPDATED_OLD',
-      }),
+  /** Step 3: one small, permanent fact item per event. */
+  async putFacts(events: RewakeEvent[]): Promise<void> {
+    await batchWrite(
+      this.db,
+      this.options.eventsTable,
+      events.map((e) => ({ PutRequest: { Item: { userId: e.userId, sk: FACT_PREFIX + e.eventId, fact: JSON.stringify(toFact(e)) } } })),
     );
-    return Object.keys(out.Attributes ?? {}).filter((k) => k.startsWith(FACT_PREFIX)).length;
   }
 
-  /** Every fact of a user, from their day buckets. Facts do not expire; raw events do. */
+  /** Every fact of a user. Facts do not expire; raw events do. */
   async loadFacts(userId: string): Promise<Fact[]> {
     const facts: Fact[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -114,22 +103,19 @@ export class EventStore {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.options.eventsTable,
-          KeyConditionExpression: 'userId = :u AND begins_with(sk, :d)',
-          ExpressionAttributeValues: { ':u': userId, ':d': 'D#' },
+          KeyConditionExpression: 'userId = :u AND begins_with(sk, :f)',
+          ExpressionAttributeValues: { ':u': userId, ':f': FACT_PREFIX },
+          ProjectionExpression: 'fact',
           ExclusiveStartKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        for (const [name, value] of Object.entries(item)) {
-          if (name.startsWith(FACT_PREFIX)) facts.push(JSON.parse(value as string) as Fact);
-        }
-      }
+      for (const item of page.Items ?? []) facts.push(JSON.parse(item.fact as string) as Fact);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return facts;
   }
 
-  /** Step 3: fold the facts and store the profile unless a newer one (more facts) is there. */
+  /** Step 4: fold the facts and store the profile unless a newer one (more facts) is there. */
   async refreshProfile(userId: string): Promise<Profile | undefined> {
     const profile = foldProfile(userId, await this.loadFacts(userId));
     if (!profile) return undefined;
@@ -160,7 +146,7 @@ export class EventStore {
           TableName: this.options.eventsTable,
           KeyConditionExpression: 'userId = :u AND begins_with(sk, :e)',
           FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':u': userId, ':e': 'E#', ':now': nowSeconds },
+          ExpressionAttributeValues: { ':u': userId, ':e': RAW_PREFIX, ':now': nowSeconds },
           ExclusiveStartKey,
         }),
       );
@@ -198,11 +184,10 @@ export class EventStore {
   }
 }
 
+const keyOf = (e: RewakeEvent) => `${e.userId}\u0000${e.eventId}`;
+
 function dedupeById(events: RewakeEvent[]): RewakeEvent[] {
   // eventIds are unique per user: the same id from two users is two events.
   const seen = new Set<string>();
-  return events.filter((e) => {
-    const key = `${e.userId}\u0000${e.eventId}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
+  return events.filter((e) => (seen.has(keyOf(e)) ? false : (seen.add(keyOf(e)), true)));
 }

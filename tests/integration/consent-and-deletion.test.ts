@@ -10,7 +10,7 @@ import { EventStore } from '../../shared/store/event-store';
 import { documentClient } from '../../shared/store/dynamo';
 import { drainQueue } from '../../infra/local/queue-runner';
 import type { LocalRuntime } from '../../infra/local/runtime';
-import { apiEvent, context, post, startTestRuntime } from './helpers';
+import { apiEvent, context, post, settle, startTestRuntime } from './helpers';
 import { profileUpdate, purchase, reachable } from '../fixtures/events';
 
 const LONG_AGO = '2025-07-01T10:00:00+08:00';
@@ -27,6 +27,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime();
   process.env.REWAKE_NOW = '2026-06-01T10:00:00+08:00';
   for (const user of [withdrawn, erased, kept]) await post(ingest, [purchase(user, LONG_AGO, 80), reachable(user, LONG_AGO)]);
+  await settle(runtime);
 });
 afterAll(async () => {
   delete process.env.REWAKE_NOW;
@@ -52,6 +53,7 @@ describe('changes between the scan and the send', () => {
 
   it('never scans a deleted user into a campaign again, even after new events', async () => {
     await post(ingest, [purchase(erased, '2025-08-01T10:00:00+08:00', 10)]);
+    await settle(runtime);
 
     const scan = await runScanStateMachine(scanHandler as never, { source: 'test', now: '2026-07-01T02:00:00+08:00' });
     await drainQueue({ client: runtime.sqs.client, queueUrl: runtime.sqs.queueUrl, handler: sendHandler as never, idlePollMs: 20 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseConfig, type RewakeConfigInput } from '../../shared/config';
 import { fakeLambdaContext } from '../../infra/local/lambda-context';
+import { settleProfiles } from '../../infra/local/cli';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 
 export async function startTestRuntime(config: RewakeConfigInput = {}): Promise<LocalRuntime> {
@@ -41,4 +42,10 @@ export type HttpHandler = (event: APIGatewayProxyEvent, ctx: ReturnType<typeof c
 export async function post(handler: HttpHandler, events: unknown[]): Promise<{ statusCode: number; body: any }> {
   const result = await handler(apiEvent('POST', '/v1/events', { body: { events } }), context());
   return { statusCode: result.statusCode, body: JSON.parse(result.body) };
+}
+
+/** Let the profiles Lambda (its local stand-in) fold everything ingest queued. */
+export async function settle(runtime: LocalRuntime): Promise<void> {
+  const stats = await settleProfiles(runtime);
+  if (stats.failed > 0) throw new Error(`profile refresh failed for ${stats.failed} record(s)`);
 }

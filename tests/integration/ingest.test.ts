@@ -6,7 +6,9 @@ import { documentClient } from '../../shared/store/dynamo';
 import { defaultConfig } from '../../shared/config';
 import type { LocalRuntime } from '../../infra/local/runtime';
 import { handler, route, type IngestDeps } from '../../functions/ingest/handler';
-import { apiEvent, context, post, startTestRuntime } from './helpers';
+import { apiEvent, context, post, settle, startTestRuntime } from './helpers';
+import { ProfileRefreshQueue } from '../../shared/queue/profile-refresh-queue';
+import { sqsClient } from '../../shared/queue/candidate-queue';
 import { browse, profileUpdate, purchase } from '../fixtures/events';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 
@@ -24,21 +26,25 @@ async function itemsOf(userId: string) {
   return out.Items ?? [];
 }
 
-/** Deps whose event store fails once at the named step, as a crash there would. */
-function depsFailingOnceAt(step: 'putFacts' | 'refreshProfile' | 'putRawEvents'): IngestDeps {
+type Step = 'knownEventKeys' | 'putRawEvents' | 'putFacts' | 'refreshProfile' | 'request';
+
+/** Deps whose write path fails once at the named step, as a crash there would. */
+function depsFailingOnceAt(step: Step): IngestDeps {
   const config = defaultConfig();
   const db = documentClient();
-  const store = new EventStore(db, { eventsTable: process.env.EVENTS_TABLE!, profilesTable: process.env.PROFILES_TABLE!, retentionDays: 30 });
+  const events = new EventStore(db, { eventsTable: process.env.EVENTS_TABLE!, profilesTable: process.env.PROFILES_TABLE!, retentionDays: 30 });
+  const refresh = new ProfileRefreshQueue(sqsClient(), process.env.PROFILE_REFRESH_QUEUE_URL!);
+  const target = (step === 'request' ? refresh : events) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = target[step]!.bind(target);
   let failed = false;
-  const original = store[step].bind(store) as (...args: unknown[]) => Promise<unknown>;
-  (store as unknown as Record<string, unknown>)[step] = async (...args: unknown[]) => {
+  target[step] = async (...args: unknown[]) => {
     if (!failed) {
       failed = true;
       throw new Error(`injected crash at ${step}`);
     }
     return original(...args);
   };
-  return { config, events: store, profiles: new ProfileStore(db, process.env.PROFILES_TABLE!), ledger: new SendLedger(db, process.env.SENDS_TABLE!), now: () => new Date() };
+  return { config, events, refresh, profiles: new ProfileStore(db, process.env.PROFILES_TABLE!), ledger: new SendLedger(db, process.env.SENDS_TABLE!), now: () => new Date() };
 }
 
 describe('POST /v1/events', () => {
@@ -51,6 +57,7 @@ describe('POST /v1/events', () => {
     ]);
 
     expect(res).toEqual({ statusCode: 202, body: { accepted: 4, duplicates: 0 } });
+    await settle(runtime);
     const profile = await profiles.get('u-fold');
     expect(profile).toMatchObject({ orderCount: 3, purchaseDays: 2, frequency: 1, monetaryTotal: 230, repeatMonetaryMean: 80, lastPurchaseDay: '2026-02-01' });
     expect(profile!.lastSeenByType.browse).toBe('2026-02-03T02:00:00.000Z');
@@ -64,6 +71,7 @@ describe('POST /v1/events', () => {
 
     expect(first.body).toEqual({ accepted: 1, duplicates: 0 });
     expect(second.body).toEqual({ accepted: 0, duplicates: 1 });
+    await settle(runtime);
     expect(await profiles.get('u-dup')).toMatchObject({ orderCount: 1, monetaryTotal: 42, factCount: 1 });
   });
 
@@ -74,7 +82,7 @@ describe('POST /v1/events', () => {
     const results = await Promise.all([post(handler, [event, others[0]!]), post(handler, [event]), post(handler, [event, others[1]!])]);
 
     expect(results.map((r) => r.statusCode)).toEqual([202, 202, 202]);
-    expect(results.reduce((s, r) => s + r.body.accepted, 0)).toBe(3);
+    await settle(runtime);
     expect(await profiles.get('u-race')).toMatchObject({ orderCount: 3, monetaryTotal: 72, factCount: 3 });
   });
 
@@ -90,6 +98,7 @@ describe('POST /v1/events', () => {
 
     for (const e of inOrder) await post(handler, [e]);
     for (const e of shuffled) await post(handler, [e]);
+    await settle(runtime);
 
     const { userId: _a, ...ordered } = (await profiles.get('u-ordered'))!;
     const { userId: _b, ...fromShuffled } = (await profiles.get('u-shuffled'))!;
@@ -97,9 +106,10 @@ describe('POST /v1/events', () => {
     expect(ordered.consent.sms).toBe(false);
   });
 
-  it.each(['putRawEvents', 'putFacts', 'refreshProfile'] as const)('recovers from a crash at %s when the client retries, counting each event once', async (step) => {
+  it.each(['knownEventKeys', 'putRawEvents', 'putFacts', 'refreshProfile', 'request'] as const)('recovers from a crash at %s when the client retries, counting each event once', async (step) => {
     const userId = `u-crash-${step}`;
-    const events = [purchase(userId, '2026-04-01T10:00:00+08:00', 25), purchase(userId, '2026-04-09T10:00:00+08:00', 35)];
+    // A profile event makes the refresh synchronous, so the crash at refreshProfile is reachable.
+    const events = [purchase(userId, '2026-04-01T10:00:00+08:00', 25), purchase(userId, '2026-04-09T10:00:00+08:00', 35), profileUpdate(userId, '2026-04-09T11:00:00+08:00', { optOut: true })];
     const deps = depsFailingOnceAt(step);
     const request = apiEvent('POST', '/v1/events', { body: { events } });
 
@@ -107,7 +117,8 @@ describe('POST /v1/events', () => {
     const retry = await route(request, deps);
 
     expect(retry.statusCode).toBe(202);
-    expect(await profiles.get(userId)).toMatchObject({ orderCount: 2, purchaseDays: 2, monetaryTotal: 60, factCount: 2 });
+    await settle(runtime);
+    expect(await profiles.get(userId)).toMatchObject({ orderCount: 2, purchaseDays: 2, monetaryTotal: 60, factCount: 3, optOut: true });
   });
 
   it('rejects an invalid request with 400, lists every problem, and stores nothing', async () => {
@@ -150,6 +161,7 @@ describe('POST /v1/events', () => {
 describe('GET and DELETE /v1/users/{userId}', () => {
   it('returns the profile with its dormancy state', async () => {
     await post(handler, [purchase('u-read', '2020-01-01T10:00:00+08:00', 99)]);
+    await settle(runtime);
 
     const res = await handler(apiEvent('GET', '/v1/users/{userId}', { userId: 'u-read' }), context());
 
@@ -166,6 +178,7 @@ describe('GET and DELETE /v1/users/{userId}', () => {
 
   it('erases a user’s events and profile and leaves only a suppression marker', async () => {
     await post(handler, [purchase('u-erase', '2026-01-01T10:00:00+08:00', 10), profileUpdate('u-erase', '2026-01-01T11:00:00+08:00', { channels: { email: 'a@example.com' } })]);
+    await settle(runtime);
 
     const res = await handler(apiEvent('DELETE', '/v1/users/{userId}', { userId: 'u-erase' }), context());
     const after = await handler(apiEvent('GET', '/v1/users/{userId}', { userId: 'u-erase' }), context());

@@ -18,7 +18,7 @@ import { drainQueue } from '../../infra/local/queue-runner';
 import { startPinpointOutbox } from '../../infra/local/pinpoint-outbox';
 import { LOCAL_PINPOINT_APP_ID, type LocalRuntime } from '../../infra/local/runtime';
 import { toRecord } from '../../infra/local/queue-runner';
-import { context, post, startTestRuntime } from './helpers';
+import { context, post, settle, startTestRuntime } from './helpers';
 import { profileUpdate, purchase, reachable } from '../fixtures/events';
 
 const SCAN_AT = '2026-06-01T02:00:00+08:00';
@@ -65,6 +65,7 @@ beforeAll(async () => {
     reachable(active, '2026-05-20T10:00:00+08:00'),
   ]);
   expect(res.statusCode).toBe(202);
+  await settle(runtime);
 });
 afterAll(async () => {
   delete process.env.REWAKE_NOW;
@@ -135,6 +136,7 @@ describe('provider failures', () => {
   it('retries a THROTTLED address through the queue and sends it once on the next delivery', async () => {
     const user = treatedId('throttled');
     await post(ingest, [purchase(user, LONG_AGO, 50), reachable(user, LONG_AGO)]);
+    await settle(runtime);
     const outDir = mkdtempSync(join(tmpdir(), 'rewake-throttle-'));
     let throttle = true;
     const outbox = await startPinpointOutbox({ outDir, faults: () => (throttle ? 'THROTTLED' : undefined) });
