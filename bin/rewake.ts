@@ -6,6 +6,7 @@
  *   rewake serve  [--port N] [--data-dir DIR]                                   the ingest API, for apps to POST to
  *   rewake scan   [--as-of YYYY-MM-DD] --data-dir DIR                            a scan and send on kept data
  *   rewake fit    --transactions FILE.csv --calibration-end YYYY-MM-DD [--json] fit the BTYD models
+ *   rewake backtest --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
  */
 // Handlers build their logger at import: quiet it before anything else loads.
 // Local runs print a summary; handler logs (JSON, for CloudWatch) would drown it. Errors still show.
@@ -24,7 +25,10 @@ commands:
   serve   keep the local ingest API up: POST /v1/events, GET|DELETE /v1/users/{userId}
           --port N             (default: 3000)   --data-dir DIR   --no-demo-data
   scan    scan and send on data kept by an earlier run (--data-dir), as of --as-of
-  fit     fit BG/NBD, MBG/NBD and Gamma-Gamma: --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]
+  fit       fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma:
+            --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]   (FILE: customer_id,date,amount)
+  backtest  score a calibration period and compare with what customers did next:
+            --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
     case 'fit': {
       const { runFit } = await import('./commands/fit');
       return runFit(rest);
+    }
+    case 'backtest': {
+      const { runBacktest } = await import('./commands/backtest');
+      return runBacktest(rest);
     }
     case undefined:
     case 'help':

@@ -301,7 +301,7 @@ export interface NelderMeadOptions {
 /** Nelder–Mead simplex minimiser (adaptive coefficients of Gao & Han 2012 for n > 2). */
 export function nelderMead(f: Objective, x0: ArrayLike<number>, options: NelderMeadOptions = {}): MinimizeResult {
   const n = x0.length;
-  const maxEvaluations = options.maxEvaluations ?? 4000 * n;
+  const maxEvaluations = options.maxEvaluations ?? 500 * n;
   const tol = options.tol ?? 1e-12;
   const step = options.step ?? 0.5;
   const alpha = 1;
@@ -397,6 +397,8 @@ export function nelderMead(f: Objective, x0: ArrayLike<number>, options: NelderM
 }
 
 export interface MultiStartOptions extends LbfgsOptions {
+  /** A non-converged L-BFGS run with ‖∇f‖∞ above this is retried with Nelder–Mead. Default 1e-4. */
+  fallbackGradTol?: number;
   /** Polish a Nelder–Mead fallback result with L-BFGS when possible. Default true. */
   polish?: boolean;
 }
@@ -407,35 +409,40 @@ export interface MultiStartResult extends MinimizeResult {
 }
 
 /**
- * L-BFGS from each start; a start whose run fails (non-finite values, line-search failure far
- * from a stationary point) is retried with Nelder–Mead (and then polished by L-BFGS). Returns the
- * run with the lowest f.
+ * L-BFGS from each start, keeping the best run. Only if no start converged is Nelder–Mead run,
+ * from the best point found (then polished by L-BFGS). A run that stopped near a stationary
+ * point with f at its rounding noise (‖∇f‖∞ ≤ fallbackGradTol) counts as converged for this.
  */
 export function minimizeMultiStart(
   fg: ObjectiveWithGradient,
   starts: ArrayLike<number>[],
   options: MultiStartOptions = {},
 ): MultiStartResult {
+  if (starts.length === 0) throw new RangeError('minimizeMultiStart needs at least one start');
   const runs: MinimizeResult[] = [];
-  const scratch = new Float64Array(starts[0]?.length ?? 0);
-  const fOnly: Objective = (x) => fg(x, scratch);
   let best: MinimizeResult | undefined;
+  const better = (r: MinimizeResult, b: MinimizeResult | undefined): boolean =>
+    !b || (Number.isFinite(r.f) && (!Number.isFinite(b.f) || r.f < b.f));
   for (const start of starts) {
-    let r = lbfgs(fg, start, options);
-    if (!r.converged || !Number.isFinite(r.f)) {
-      const nm = nelderMead(fOnly, Number.isFinite(r.f) ? r.x : start);
-      let candidate: MinimizeResult = nm;
-      if ((options.polish ?? true) && Number.isFinite(nm.f)) {
-        const polished = lbfgs(fg, nm.x, options);
-        if (polished.f <= nm.f) candidate = { ...polished, method: 'nelder-mead', reason: `nelder-mead then lbfgs: ${polished.reason}` };
-      }
-      if (!(r.f <= candidate.f)) r = candidate;
-    }
+    const r = lbfgs(fg, start, options);
     runs.push(r);
-    if (!best || r.f < best.f || (!Number.isFinite(best.f) && Number.isFinite(r.f))) best = r;
+    if (better(r, best)) best = r;
   }
-  if (!best) throw new RangeError('minimizeMultiStart needs at least one start');
-  return { ...best, runs };
+  const nearStationary = (r: MinimizeResult): boolean => Number.isFinite(r.f) && (r.converged || r.gradNorm <= (options.fallbackGradTol ?? 1e-4));
+  if (!runs.some(nearStationary)) {
+    const scratch = new Float64Array(starts[0]!.length);
+    const fOnly: Objective = (x) => fg(x, scratch);
+    const from = best && Number.isFinite(best.f) ? best.x : starts[0]!;
+    const nm = nelderMead(fOnly, from);
+    let candidate: MinimizeResult = nm;
+    if ((options.polish ?? true) && Number.isFinite(nm.f)) {
+      const polished = lbfgs(fg, nm.x, options);
+      if (polished.f <= nm.f) candidate = { ...polished, method: 'nelder-mead', reason: `nelder-mead then lbfgs: ${polished.reason}` };
+    }
+    runs.push(candidate);
+    if (better(candidate, best)) best = candidate;
+  }
+  return { ...best!, runs };
 }
 
 /**
