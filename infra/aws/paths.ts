@@ -10,7 +10,10 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** NodejsFunction refuses to bundle without a lock file; the repo commits one at its root. */
 export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');
 
+/** The pipeline stages that run as Lambda functions, one folder each under functions/. */
+export type Stage = 'ingest' | 'profiles' | 'fit' | 'scan' | 'send';
+
 /** The thin Lambda handler of one pipeline stage: functions/<stage>/handler.ts. */
-export function handlerEntry(stage: 'ingest' | 'scan' | 'send'): string {
+export function handlerEntry(stage: Stage): string {
   return join(REPO_ROOT, 'functions', stage, 'handler.ts');
 }

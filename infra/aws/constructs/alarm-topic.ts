@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -14,7 +14,7 @@ export interface AlarmTopicProps {
 
 /**
  * Where rewake's alarms go: one encrypted SNS topic that operators subscribe to (email, chat,
- * pager), and a helper that alarms on messages waiting in a dead-letter queue.
+ * pager), and helpers that alarm on messages waiting in a dead-letter queue or on any failure count.
  *
  * The topic needs a customer-managed key: CloudWatch alarms cannot publish to a topic encrypted with
  * the AWS-managed aws/sns key, whose policy cannot grant the CloudWatch service principal.
@@ -52,15 +52,28 @@ export class AlarmTopic extends Construct {
 
   /**
    * Alarms as soon as one message sits in `queue` (a dead-letter queue): every message there is a
-   * candidate or a scan that will not happen until someone looks and redrives.
+   * candidate, a profile refresh or a scheduled run that will not happen until someone looks and redrives.
    */
   alarmOnDeadLetters(id: string, queue: IQueue, description: string): Alarm {
-    const alarm = new Alarm(this, id, {
-      alarmDescription: description,
-      metric: queue.metricApproximateNumberOfMessagesVisible({
+    return this.alarmOnAny(
+      id,
+      queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
+      description,
+    );
+  }
+
+  /**
+   * Alarms (and notifies again when it clears) as soon as `metric` reaches 1 in a period: a count of
+   * things that should never happen, such as failed state machine executions. No data is healthy:
+   * AWS publishes some of these metrics only when there is something to count.
+   */
+  alarmOnAny(id: string, metric: IMetric, description: string): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: description,
+      metric,
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -5,15 +5,16 @@ import { Charset, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-li
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONFIG_ENV, type RewakeConfig } from '../../../shared/config';
-import { LOCK_FILE, REPO_ROOT, handlerEntry } from '../paths';
+import { LOCK_FILE, REPO_ROOT, handlerEntry, type Stage } from '../paths';
 
 export interface RewakeFunctionProps {
   /** Which `functions/<stage>/handler.ts` to bundle. */
-  readonly stage: 'ingest' | 'scan' | 'send';
+  readonly stage: Stage;
   /** The validated configuration, handed to the handler as JSON in REWAKE_CONFIG. */
   readonly config: RewakeConfig;
   /**
-   * Stage-specific environment (table names, queue URL, Pinpoint id), merged over the common set.
+   * Stage-specific environment (the names of the tables it uses, queue URLs, Pinpoint id), merged
+   * over the common set. Only what the handler reads through shared/env.ts.
    * @default - only the common set (REWAKE_CONFIG, POWERTOOLS_*, NODE_OPTIONS)
    */
   readonly environment?: Record<string, string>;
@@ -39,7 +40,7 @@ export interface RewakeFunctionProps {
 }
 
 /**
- * Lambda bundling and rewake's conventions in one place, so the three handlers cannot drift apart:
+ * Lambda bundling and rewake's conventions in one place, so the handlers cannot drift apart:
  * NodejsFunction bundled locally by esbuild (no Docker), ARM, ESM, its own log group with a
  * retention, and a role that can write to that log group and nothing else until a construct grants
  * more.

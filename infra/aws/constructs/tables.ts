@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { EVENTS_TABLE, PROFILES_TABLE, SENDS_TABLE, TABLES, type TableDefinition } from '../../../shared/store/tables';
+import { EVENTS_TABLE, MODELS_TABLE, PROFILES_TABLE, SENDS_TABLE, TABLES, type TableDefinition } from '../../../shared/store/tables';
 
 export interface TablesProps {
   /**
@@ -13,7 +13,7 @@ export interface TablesProps {
 }
 
 /**
- * The three DynamoDB tables, built from the plain-data definitions in shared/store/tables.ts that
+ * The DynamoDB tables (events, profiles, sends, models), built from the plain-data definitions in shared/store/tables.ts that
  * the local runtime also uses, so AWS and local runs share keys and TTL attribute.
  *
  * TableV2 (AWS::DynamoDB::GlobalTable) rather than Table: it is the construct CDK recommends for new
@@ -26,6 +26,8 @@ export class Tables extends Construct {
   public readonly events: TableV2;
   public readonly profiles: TableV2;
   public readonly sends: TableV2;
+  /** Fitted model parameters: written by the weekly fit, read by the scan's plan phase. */
+  public readonly models: TableV2;
   /** Every table by its definition id, for loops (outputs, grants). */
   public readonly all: ReadonlyArray<{ definition: TableDefinition; table: TableV2 }>;
 
@@ -37,11 +39,17 @@ export class Tables extends Construct {
     this.events = this.byId(EVENTS_TABLE.id);
     this.profiles = this.byId(PROFILES_TABLE.id);
     this.sends = this.byId(SENDS_TABLE.id);
+    this.models = this.byId(MODELS_TABLE.id);
   }
 
-  /** Every table's env var → name, the contract handlers read through shared/env.ts. */
-  get environment(): Record<string, string> {
-    return Object.fromEntries(this.all.map(({ definition, table }) => [definition.envVar, table.tableName]));
+  /**
+   * Env var → table name for just the tables a handler uses, the contract it reads through
+   * shared/env.ts. A function is told only the names of tables it is granted access to.
+   */
+  environmentFor(...ids: ReadonlyArray<TableDefinition['id']>): Record<string, string> {
+    return Object.fromEntries(
+      this.all.filter(({ definition }) => ids.includes(definition.id)).map(({ definition, table }) => [definition.envVar, table.tableName]),
+    );
   }
 
   private table(definition: TableDefinition, removalPolicy: RemovalPolicy): TableV2 {
@@ -50,7 +58,7 @@ export class Tables extends Construct {
       // Keys are strings everywhere in shared/store (userId, composite sort keys like E#<eventId>).
       partitionKey: { name: definition.partitionKey, type: AttributeType.STRING },
       sortKey: definition.sortKey ? { name: definition.sortKey, type: AttributeType.STRING } : undefined,
-      // Traffic is a daily scan burst plus app-driven ingest: on-demand, nothing to size or scale.
+      // Traffic is a daily scan burst, a weekly fit and app-driven ingest: on-demand, nothing to size.
       billing: Billing.onDemand(),
       // AWS-managed key (aws/dynamodb): encrypted at rest with CloudTrail-visible key use, without a
       // customer key's monthly cost or a key policy to keep in step with every grant.
