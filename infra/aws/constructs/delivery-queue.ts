@@ -89,16 +89,19 @@ export class DeliveryQueue extends Construct {
       timeout: senderTimeout,
       memorySize: props.senderMemorySize ?? 512,
       environment: {
-        ...tables.environment,
+        ...tables.environmentFor('Profiles', 'Sends'),
         [ENV.candidatesQueueUrl]: this.queue.queueUrl,
         [ENV.pinpointApplicationId]: props.pinpointApplicationId,
       },
     });
 
-    tables.sends.grantReadWriteData(this.sender.function);
-    tables.profiles.grantReadData(this.sender.function);
+    // The user's ledger (Query), then conditional transitions: record/claim (PutItem), settle and
+    // release (UpdateItem). Nothing is deleted here; erasure is the ingest API's.
+    tables.sends.grant(this.sender.function, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // Consent, channels and addresses, read consistently (ProfileStore.get).
+    tables.profiles.grant(this.sender.function, 'dynamodb:GetItem');
     // A candidate deferred by quiet hours goes back on the queue with a delay (CandidateQueue.defer).
-    this.queue.grantSendMessages(this.sender.function);
+    this.queue.grant(this.sender.function, 'sqs:SendMessage');
     this.sender.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'SendThroughOnePinpointProject',

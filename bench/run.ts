@@ -1,0 +1,50 @@
+/**
+ * `npm run bench -- <ingest|model|scan|all> [--json]`: the figures behind DESIGN "Targets".
+ * Each benchmark prints a table for people, or JSON for scripts with --json (with `all`, one JSON
+ * object per line, in the order ingest, model, scan). Timings go to stderr.
+ */
+const BENCHES = {
+  ingest: async (json: boolean) => (await import('./ingest')).benchIngest({ json }),
+  model: async (json: boolean) => (await import('./model')).benchModel({ json }),
+  scan: async (json: boolean) => (await import('./scan')).benchScan({ json }),
+} as const;
+
+type BenchName = keyof typeof BENCHES;
+
+const USAGE = `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [--json]
+
+  ingest  ingest handler vs raw BatchWriteItem on the embedded DynamoDB; profile refresh; CPU; WCU/RCU
+  model   BTYD fits on the CDNOW sample and on 1,000,000 simulated customers
+  scan    the scan phases over 100,000 stored profiles; the scoring core over 1,000,000, memory flat
+  all     all three, one after the other
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const rest = argv.filter((a) => a !== '--json');
+  const [name, ...extra] = rest;
+  const names: BenchName[] | undefined = name === 'all' ? ['ingest', 'model', 'scan'] : name && name in BENCHES ? [name as BenchName] : undefined;
+  if (!names || extra.length > 0) {
+    if (name && !names) process.stderr.write(`unknown benchmark: ${name}\n`);
+    else if (extra.length > 0) process.stderr.write(`unexpected arguments: ${extra.join(' ')}\n`);
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  for (const bench of names) {
+    const t0 = performance.now();
+    if (!json && names.length > 1) process.stdout.write(`\n== ${bench} ==\n`);
+    await BENCHES[bench](json);
+    process.stderr.write(`(${bench} took ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
