@@ -158,7 +158,7 @@ export async function runIngestBench(overrides: Partial<IngestBenchOptions> = {}
   const copies = Math.max(1, Math.ceil(options.targetEvents / demo.events.length));
   const repeat = (tag: string, c: number) => (e: RewakeEvent): RewakeEvent => (c === 0 && !tag ? e : { ...e, eventId: `${e.eventId}.${tag}r${c}`, userId: `${e.userId}.${tag}r${c}` });
   const events = Array.from({ length: copies }, (_, c) => demo.events.map(repeat('', c))).flat();
-  const warmup = demo.events.slice(0, 4 * options.batchSize).map(repeat('w', 0));
+  const warmup = demo.events.slice(0, 10 * options.batchSize).map(repeat('w', 0));
 
   const toBatches = (list: RewakeEvent[]) => {
     const out: RewakeEvent[][] = [];

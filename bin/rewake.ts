@@ -27,6 +27,7 @@ commands:
   scan    scan and send on data kept by an earlier run (--data-dir), as of --as-of
   fit       fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma:
             --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]   (FILE: customer_id,date,amount)
+  redrive   move dead-lettered messages back to their queue: --dlq-url URL --queue-url URL
   backtest  score a calibration period and compare with what customers did next:
             --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
 `;
@@ -43,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
     case 'fit': {
       const { runFit } = await import('./commands/fit');
       return runFit(rest);
+    }
+    case 'redrive': {
+      const { runRedrive } = await import('./commands/redrive');
+      return runRedrive(rest);
     }
     case 'backtest': {
       const { runBacktest } = await import('./commands/backtest');

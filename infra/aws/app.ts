@@ -13,7 +13,7 @@ export function defineRewakeApp(
   props: Omit<RewakeStackProps, 'config'> = {},
 ): RewakeStack {
   const stack = new RewakeStack(app, STACK_ID, {
-    description: 'Rewake: finds dormant customers and wins them back (ingest API, daily scan, delivery queue)',
+    description: 'Rewake: finds dormant customers and wins them back (ingest API, profile refresh, weekly model fit, daily scan, delivery queue)',
     ...props,
     config,
   });

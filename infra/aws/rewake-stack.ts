@@ -5,6 +5,8 @@ import { ConfigError } from '../../shared/errors';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { DeliveryQueue } from './constructs/delivery-queue';
 import { IngestApi } from './constructs/ingest-api';
+import { ProfileRefresh } from './constructs/profile-refresh';
+import { ScheduledFit } from './constructs/scheduled-fit';
 import { ScheduledScan } from './constructs/scheduled-scan';
 import { Tables } from './constructs/tables';
 
@@ -16,7 +18,7 @@ export const PINPOINT_APPLICATION_ID_PARAMETER = 'PinpointApplicationId';
 
 /**
  * Lambda allows 4 KB for all of a function's environment variables together; the config travels as
- * one of them. What is left after this covers table names, the queue URL and the fixed variables.
+ * one of them. What is left after this covers table names, queue URLs and the fixed variables.
  */
 export const MAX_CONFIG_ENV_BYTES = 3 * 1024;
 
@@ -32,7 +34,9 @@ export interface RewakeStackProps extends StackProps {
 
 /**
  * Rewake on AWS, read top to bottom as the data flows:
- * API → ingest λ → tables; schedule → scan λ → candidates queue → sender λ → Pinpoint.
+ * API → ingest λ → events table, profile-refresh queue → profiles λ → profiles table;
+ * weekly schedule → fit λ → models table;
+ * daily schedule → scan state machine → scan λ (per phase and segment) → candidates queue → sender λ → Pinpoint.
  *
  * Rewake never creates a Pinpoint project (Pinpoint takes no new customers): it sends through an
  * existing one, named in config.channels.pinpoint.applicationId or, when that is unset, by the
@@ -43,6 +47,8 @@ export class RewakeStack extends Stack {
   public readonly alarms: AlarmTopic;
   public readonly delivery: DeliveryQueue;
   public readonly scheduledScan: ScheduledScan;
+  public readonly scheduledFit: ScheduledFit;
+  public readonly profileRefresh: ProfileRefresh;
   public readonly ingestApi: IngestApi;
   /** The Pinpoint project id the sender uses: a literal from config, or the parameter's token. */
   public readonly pinpointApplicationId: string;
@@ -68,9 +74,20 @@ export class RewakeStack extends Stack {
       candidatesQueue: this.delivery.queue,
       alarms: this.alarms,
     });
+    this.scheduledFit = new ScheduledFit(this, 'ScheduledFit', {
+      config,
+      tables: this.tables,
+      failedRunsQueue: this.scheduledScan.failedRunsQueue,
+    });
+    this.profileRefresh = new ProfileRefresh(this, 'ProfileRefresh', {
+      config,
+      tables: this.tables,
+      alarms: this.alarms,
+    });
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       config,
       tables: this.tables,
+      profileRefreshQueue: this.profileRefresh.queue,
       cloudWatchRole: props.apiGatewayCloudWatchRole,
     });
 
@@ -103,19 +120,28 @@ export class RewakeStack extends Stack {
       description: 'Redrive after fixing the cause: aws sqs start-message-move-task --source-arn <this>',
       value: this.delivery.deadLetterQueue.queueArn,
     });
+    new CfnOutput(this, 'ProfileRefreshDeadLetterQueueArn', {
+      description: 'Redrive after fixing the cause: aws sqs start-message-move-task --source-arn <this>',
+      value: this.profileRefresh.deadLetterQueue.queueArn,
+    });
     new CfnOutput(this, 'FailedScanRunsQueueUrl', {
-      description: 'Scheduled scan runs that failed or never started',
+      description: 'Scheduled scans that never started, and model fits that never started or failed',
       value: this.scheduledScan.failedRunsQueue.queueUrl,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'Subscribe operators here (email, chat, pager) for dead-letter alarms',
+      description: 'Subscribe operators here (email, chat, pager) for dead-letter and failed-run alarms',
       value: this.alarms.topic.topicArn,
     });
-    new CfnOutput(this, 'ScanFunctionName', {
+    new CfnOutput(this, 'ScanStateMachineArn', {
       description:
-        'Run a scan now: aws lambda invoke --function-name <this> --invocation-type Event ' +
-        '--cli-binary-format raw-in-base64-out --payload \'{"source":"schedule"}\' /dev/null',
-      value: this.scheduledScan.scan.function.functionName,
+        'Run a scan now: aws stepfunctions start-execution --state-machine-arn <this> --input \'{"source":"manual"}\'',
+      value: this.scheduledScan.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'FitFunctionName', {
+      description:
+        'Fit the models now: aws lambda invoke --function-name <this> --invocation-type Event ' +
+        '--cli-binary-format raw-in-base64-out --payload \'{"source":"manual"}\' /dev/null',
+      value: this.scheduledFit.fit.function.functionName,
     });
     for (const { definition, table } of this.tables.all) {
       new CfnOutput(this, `${definition.id}TableName`, { value: table.tableName });

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { IngestApi } from '../../infra/aws/constructs/ingest-api';
 import { Tables } from '../../infra/aws/constructs/tables';
@@ -61,6 +62,7 @@ describe('ingest API', () => {
     new IngestApi(bare, 'IngestApi', {
       config: parseConfig({}),
       tables: new Tables(bare, 'Tables'),
+      profileRefreshQueue: new Queue(bare, 'RefreshQueue'),
       quota: { limit: 100_000, period: Period.DAY },
     });
     Template.fromStack(bare).hasResourceProperties('AWS::ApiGateway::UsagePlan', {

@@ -15,8 +15,10 @@ import {
   type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RewakeConfig } from '../../../shared/config';
+import { ENV } from '../../../shared/env';
 import { RewakeFunction } from './rewake-function';
 import type { Tables } from './tables';
 
@@ -30,6 +32,8 @@ export interface IngestApiProps {
   /** The validated configuration; `events.*` bounds a request. */
   readonly config: RewakeConfig;
   readonly tables: Tables;
+  /** Where ingest names the users whose profiles need folding (ProfileRefresh.queue). */
+  readonly profileRefreshQueue: IQueue;
   /**
    * Steady rate and burst allowed to each API key (usage plan). Callers are a brand's own back ends
    * sending batches of up to `events.maxEventsPerRequest` events, so requests are few and large.
@@ -90,15 +94,25 @@ export class IngestApi extends Construct {
     this.ingest = new RewakeFunction(this, 'Ingest', {
       stage: 'ingest',
       config,
-      description: 'rewake ingest: events in, profiles folded; user read and delete',
+      description: 'rewake ingest: events in, profile refresh requested; user read and delete',
       timeout: props.ingestTimeout ?? Duration.seconds(20),
       memorySize: props.ingestMemorySize ?? 1024,
-      environment: tables.environment,
+      environment: {
+        ...tables.environmentFor('Events', 'Profiles', 'Sends'),
+        [ENV.profileRefreshQueueUrl]: props.profileRefreshQueue.queueUrl,
+      },
     });
-    tables.events.grantReadWriteData(this.ingest.function);
-    tables.profiles.grantReadWriteData(this.ingest.function);
-    // DELETE /v1/users/{userId} erases the user's ledger entries too.
-    tables.sends.grantReadWriteData(this.ingest.function);
+    // Exactly the calls shared/store makes on each table, no more (docs/design.md):
+    // events: which events are known (consistent BatchGetItem), raw events and facts (BatchWriteItem),
+    // a user's facts for a consent change's synchronous fold, and erasure (Query, BatchWriteItem delete).
+    tables.events.grant(this.ingest.function, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query');
+    // profiles: GET /v1/users/{userId} (GetItem), the synchronous fold (conditional PutItem), erasure (DeleteItem).
+    tables.profiles.grant(this.ingest.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    // sends: the user's ledger (Query); DELETE erases its entries (BatchWriteItem) and puts the
+    // suppression marker (PutItem).
+    tables.sends.grant(this.ingest.function, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
+    // Every other user's profile is folded off the request path; SendMessageBatch is authorized as SendMessage.
+    props.profileRefreshQueue.grant(this.ingest.function, 'sqs:SendMessage');
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
