@@ -15,7 +15,7 @@ export async function runRedrive(argv: string[]): Promise<number> {
   const dlqUrl = values['dlq-url'];
   const queueUrl = values['queue-url'];
   if (!dlqUrl || !queueUrl) {
-    process.stderr.write('usage: rewake redrive --dlq-url URL --queue-url URL   (stack outputs name both queues)\n');
+    process.stderr.write('usage: rewake redrive --dlq-url URL --queue-url URL   (aws sqs get-queue-url --queue-name NAME gives a URL)\n');
     return 2;
   }
   const moved = await redrive({ client: sqsClient(), dlqUrl, queueUrl });

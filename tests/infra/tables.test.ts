@@ -75,6 +75,27 @@ describe('tables', () => {
     });
   });
 
+  it('holds the models table, keyed by modelId and fittedAt, encrypted and recoverable like the others', () => {
+    const models = template.toJSON().Resources[logicalId(stack.tables.models)];
+    expect(stack.tables.models.node.path).toBe('Rewake/Tables/Models');
+    expect(models.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'modelId', KeyType: 'HASH' },
+        { AttributeName: 'fittedAt', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+    expect(models.DeletionPolicy).toBe('Retain');
+    expect(template.toJSON().Outputs.ModelsTableName.Value).toEqual({ Ref: logicalId(stack.tables.models) });
+  });
+
+  it('tells a function only the names of the tables it asks for', () => {
+    expect(Object.keys(stack.tables.environmentFor('Profiles', 'Models')).sort()).toEqual(['MODELS_TABLE', 'PROFILES_TABLE']);
+    expect(stack.tables.environmentFor()).toEqual({});
+  });
+
   it('lets no one but the stack name tables, so two stacks never collide', () => {
     template.allResourcesProperties('AWS::DynamoDB::GlobalTable', { TableName: Match.absent() });
   });

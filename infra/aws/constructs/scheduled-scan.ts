@@ -248,6 +248,9 @@ export class ScheduledScan extends Construct {
    * Each call of the scan λ gets exactly the ScanRequest of its phase.
    */
   private definition(maxConcurrency: number): IChainable {
+    // The execution's input ({"source":"schedule"} from the schedule, anything when started by hand)
+    // stays in the execution history; JSONPath has no default for a missing field, so the plan call
+    // does not read it and a start with no input works too.
     const plan = this.invoke(
       'Plan',
       {
