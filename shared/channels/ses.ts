@@ -105,7 +105,7 @@ export function unsubscribeHeaders(url: string, token: string, mailto?: string):
   if (mailto) targets.push(`<mailto:${mailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}>`);
   return [
     { Name: 'List-Unsubscribe', Value: targets.join(', ') },
-
+    { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
   ];
 }
 
