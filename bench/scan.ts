@@ -68,7 +68,7 @@ export interface ScanBenchReport {
     summary: Pick<ScanSummary, 'byState' | 'byTier' | 'enqueued' | 'holdout' | 'notDue' | 'tierCuts' | 'valueBasis'>;
     requests: { byCommand: Record<string, number>; perProfile: number; perCandidate: Record<string, number> };
     sqs: { queue: 'local SQS (local-aws-sqs)'; calibrationSeconds: number; shareOfEnqueuePhase: number };
-    memory: { before: MemorySample; peak: MemorySample; growth: MemorySample; afterGc: MemorySample; samples: number };
+    memory: { before: MemorySample; peak: MemorySample; growth: MemorySample; afterGc: MemorySample; samples: number; retainedKiBPerCandidate: number };
   };
   core: {
     profiles: number;
@@ -140,6 +140,7 @@ async function benchScanPhases(config: RewakeConfig, at: Date, options: typeof D
     sqsClient().middlewareStack.add(counter as never, { step: 'initialize', name: 'rewakeBenchCounter' });
 
     // Load: generate, fold, feed the fit and write, a chunk at a time (never the whole set in memory).
+    progress(`generating and loading ${options.profiles.toLocaleString('en')} profiles…`);
     const fit = new FitInput(at, config.model.periodDays);
     const generator = profiles(20241102, at, options.profiles);
     let bytes = 0;
@@ -187,6 +188,7 @@ async function benchScanPhases(config: RewakeConfig, at: Date, options: typeof D
     };
     const memory = new MemoryMonitor();
     const before = memory.settled();
+    progress('running the scan phases (the enqueue phase takes a few ms per candidate)…');
     memory.start(20);
     counting = true;
     const t2 = performance.now();
@@ -228,7 +230,15 @@ async function benchScanPhases(config: RewakeConfig, at: Date, options: typeof D
       summary: { byState: summary.byState, byTier: summary.byTier, enqueued: summary.enqueued, holdout: summary.holdout, notDue: summary.notDue, tierCuts: summary.tierCuts, valueBasis: summary.valueBasis },
       requests: { byCommand: counts, perProfile: Object.values(counts).reduce((s, v) => s + v, 0) / summary.profiles, perCandidate },
       sqs: { queue: 'local SQS (local-aws-sqs)', calibrationSeconds: sqsSeconds, shareOfEnqueuePhase: enqueueSpan ? sqsSeconds / ((enqueueSpan.end - enqueueSpan.start) / 1000) : 0 },
-      memory: { before, peak, growth: { heapUsed: peak.heapUsed - before.heapUsed, rss: peak.rss - before.rss }, afterGc, samples: memory.samples },
+      memory: {
+        before,
+        peak,
+        growth: { heapUsed: peak.heapUsed - before.heapUsed, rss: peak.rss - before.rss },
+        afterGc,
+        samples: memory.samples,
+        // What the emulators keep per candidate after the scan: a ledger item and a queued message.
+        retainedKiBPerCandidate: ((afterGc.heapUsed - before.heapUsed) * 1024) / Math.max(1, summary.enqueued),
+      },
     };
     return { report, modelForCore: model };
   } finally {
@@ -279,6 +289,7 @@ async function benchScoringCore(config: RewakeConfig, at: Date, n: number, model
   const { assess } = await import('../shared/dormancy/classify');
   const { tierOf } = await import('../shared/dormancy/tiers');
   const candidateStates = new Set(['at_risk', 'dormant']);
+  progress(`scoring ${n.toLocaleString('en')} streamed profiles…`);
   const monitor = new MemoryMonitor();
   const baseline = monitor.settled();
   const byState: Record<string, number> = {};
@@ -393,7 +404,7 @@ export function* profiles(seed: number, at: Date, n: number): Generator<Profile>
   }
 }
 
-export function history(rng: Rng, userId: string, end: number): Fact[] {
+function history(rng: Rng, userId: string, end: number): Fact[] {
   const facts: Fact[] = [];
   let seq = 0;
   const add = (type: Fact['type'], t: number, p: Record<string, unknown>) => {
@@ -477,7 +488,11 @@ function formatReport(r: ScanBenchReport): string {
     ['   SQS alone (same messages)', `${n(s.sqs.calibrationSeconds, 1)} s`, `${n(100 * s.sqs.shareOfEnqueuePhase, 0)} % of the enqueue phase; ${s.sqs.queue}`],
     ['   memory before the scan', `heap ${mb(s.memory.before.heapUsed)}`, `RSS ${mb(s.memory.before.rss)} (after GC; the emulators hold the table)`],
     ['   peak during the scan', `heap ${mb(s.memory.peak.heapUsed)}`, `RSS ${mb(s.memory.peak.rss)}; growth heap ${mb(s.memory.growth.heapUsed)}, RSS ${mb(s.memory.growth.rss)} (${s.memory.samples} samples)`],
-    ['   after the scan, after GC', `heap ${mb(s.memory.afterGc.heapUsed)}`, `RSS ${mb(s.memory.afterGc.rss)}`],
+    [
+      '   after the scan, after GC',
+      `heap ${mb(s.memory.afterGc.heapUsed)}`,
+      `RSS ${mb(s.memory.afterGc.rss)}; ${n(s.memory.retainedKiBPerCandidate, 1)} KiB of heap kept per candidate (its ledger item and queued message, in the emulators)`,
+    ],
     ['   model (Models table)', '', model],
     ['   profiles stored', `${n(s.meanProfileBytes)} B mean`, `${n(s.meanFactsPerProfile, 1)} facts each; loaded at ${n(s.load.itemsPerSecond)} items/s (${n(s.load.seconds, 1)} s)`],
   ];
@@ -500,6 +515,11 @@ function formatReport(r: ScanBenchReport): string {
     ...r.notes.map((x) => `  - ${x}`),
     '',
   ].join('\n');
+}
+
+/** One line of progress on a terminal; nothing when piped, so --json and logs stay clean. */
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`scan bench: ${text}\n`);
 }
 
 function envInt(name: string, fallback: number): number {

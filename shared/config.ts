@@ -158,8 +158,46 @@ export const configSchema = z.strictObject({
             smsOriginationNumber: z.string().optional(),
           })
           .prefault({}),
+        /** Email through SES v2. Absent: no email channel. */
+        ses: z
+          .strictObject({
+            /** A verified SES identity, e.g. `"Rewake Shop" <hello@shop.example>`. */
+            fromAddress: z.string().min(3),
+            configurationSet: z.string().min(1).optional(),
+            /** HTTPS endpoint taking the RFC 8058 one-click POST; `?token=…` is appended. */
+            unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+            /** Optional mailbox offered as a second List-Unsubscribe choice. */
+            unsubscribeMailto: z.email().optional(),
+            /** Environment variable holding the unsubscribe-token HMAC key. */
+            unsubscribeSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('REWAKE_UNSUBSCRIBE_SECRET'),
+          })
+          .optional(),
+        /** SMS through AWS End User Messaging SMS v2. Absent: SMS goes through Pinpoint (or the webhook). */
+        sms: z
+          .strictObject({
+            /** Phone number, pool or sender id (or its ARN) registered for the destination countries. */
+            originationIdentity: z.string().min(1),
+            configurationSet: z.string().min(1).optional(),
+          })
+          .optional(),
+        /** A signed HTTPS webhook, e.g. a domestic SMS gateway or WeChat bridge in mainland China. */
+        webhook: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/ }),
+            /** Environment variable holding the shared HMAC secret. */
+            secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('REWAKE_WEBHOOK_SECRET'),
+            /** The user channels this provider delivers: 'webhook', or 'sms' for a domestic SMS gateway. */
+            channels: z.array(z.enum(CHANNELS)).min(1).default(['webhook']),
+            maxBatch: z.number().int().min(1).max(1000).default(100),
+            timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+          })
+          .optional(),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((c) => !(c.sms && c.webhook?.channels.includes('sms')), {
+        message: 'SMS can go through End User Messaging (channels.sms) or the webhook (channels.webhook.channels), not both',
+        path: ['webhook', 'channels'],
+      }),
     queue: z.strictObject({
         /** Receives before a candidate message moves to the dead-letter queue. */
         maxReceiveCount: z.number().int().min(1).max(1000).default(5),

@@ -11,6 +11,10 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeliveryChannel, DeliveryOutcome, OutgoingMessage } from '../../shared/channels/channel';
 import { PinpointChannel, pinpointClient } from '../../shared/channels/pinpoint';
+import { ChannelRouter, type ChannelProviders } from '../../shared/channels/router';
+import { SesEmailChannel, sesClient } from '../../shared/channels/ses';
+import { EumSmsChannel, smsClient } from '../../shared/channels/sms';
+import { WebhookChannel } from '../../shared/channels/webhook';
 import { now as clockNow } from '../../shared/clock';
 import { configFromEnv, type RewakeConfig } from '../../shared/config';
 import { recordDecisions, type DecisionRecord } from '../../shared/delivery/decision-log';
@@ -42,12 +46,45 @@ export function depsFromEnv(): SendDeps {
     profiles: new ProfileStore(db, requireEnv(ENV.profilesTable)),
     ledger: new SendLedger(db, requireEnv(ENV.sendsTable)),
     queue: new CandidateQueue(sqsClient(), requireEnv(ENV.candidatesQueueUrl)),
-    channel: new PinpointChannel(pinpointClient(), {
-      applicationId: requireEnv(ENV.pinpointApplicationId),
-      smsOriginationNumber: config.channels.pinpoint.smsOriginationNumber,
-    }),
+    channel: channelFromConfig(config),
     now: clockNow,
   };
+}
+
+/**
+ * push → Pinpoint; sms → End User Messaging when configured, else the webhook when it serves sms,
+ * else Pinpoint; email → SES when configured; webhook's own channels → the webhook.
+ */
+export function channelFromConfig(config: RewakeConfig, env: NodeJS.ProcessEnv = process.env): ChannelRouter {
+  const { ses, sms, webhook, pinpoint } = config.channels;
+  const pinpointChannel = new PinpointChannel(pinpointClient(), {
+    applicationId: requireEnv(ENV.pinpointApplicationId, env),
+    smsOriginationNumber: pinpoint.smsOriginationNumber,
+  });
+  const providers: ChannelProviders = { push: pinpointChannel, sms: pinpointChannel };
+  if (sms) {
+    providers.sms = new EumSmsChannel(smsClient(), { originationIdentity: sms.originationIdentity, configurationSetName: sms.configurationSet });
+  }
+  if (ses) {
+    providers.email = new SesEmailChannel(sesClient(), {
+      fromEmailAddress: ses.fromAddress,
+      configurationSetName: ses.configurationSet,
+      unsubscribeBaseUrl: ses.unsubscribeBaseUrl,
+      unsubscribeMailto: ses.unsubscribeMailto,
+      unsubscribeSecret: requireEnv(ses.unsubscribeSecretEnv, env),
+    });
+  }
+  if (webhook) {
+    const channel = new WebhookChannel({
+      url: webhook.url,
+      secret: requireEnv(webhook.secretEnv, env),
+      channels: webhook.channels,
+      maxBatch: webhook.maxBatch,
+      timeoutMs: webhook.timeoutMs,
+    });
+    for (const c of webhook.channels) providers[c] = channel;
+  }
+  return new ChannelRouter(providers);
 }
 
 interface Pending {
