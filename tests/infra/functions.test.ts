@@ -31,7 +31,7 @@ const ENV_NAMES: Record<string, string> = ENV;
 /** The variables a handler reads with requireEnv(ENV.x): what it needs, straight from its source. */
 function requiredEnv(stage: Stage): string[] {
   const source = readFileSync(handlerEntry(stage), 'utf8');
-  return [...new Set([...source.matchAll(/requireEnv\(ENV\.(\w+)\)/g)].map((m) => ENV_NAMES[m[1]!]!))].sort();
+  return [...new Set([...source.matchAll(/requireEnv\(ENV\.(\w+)[,)]/g)].map((m) => ENV_NAMES[m[1]!]!))].sort();
 }
 
 const ddb = (...actions: string[]) => actions.map((a) => `dynamodb:${a}`).sort();
