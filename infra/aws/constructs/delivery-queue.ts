@@ -57,6 +57,14 @@ export class DeliveryQueue extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryQueueProps) {
     super(scope, id);
     const { config, tables } = props;
+    // The sender can route to SES, End User Messaging SMS and a webhook (functions/send/handler.ts),
+    // but this stack does not yet grant those calls or provision their secrets: refuse at synth
+    // rather than deploy a sender whose every batch would fail into the DLQ.
+    for (const channel of ['ses', 'sms', 'webhook'] as const) {
+      if (config.channels[channel]) {
+        throw new ConfigError(`channels.${channel}: not deployable yet — the stack grants and provisions only Pinpoint. Use it locally, or remove it from the deploy config.`);
+      }
+    }
     const senderTimeout = props.senderTimeout ?? Duration.seconds(20);
     assertVisibilityCoversSender(config.queue.visibilityTimeoutSeconds, senderTimeout);
 
