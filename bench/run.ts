@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <ingest|model|scan|all> [--json]`: the figures behind DESIGN "Targets".
- * Each benchmark prints a table for people, or JSON for scripts with --json (with `all`, one JSON
- * object per line, in the order ingest, model, scan). Timings go to stderr.
+ * Each benchmark prints a table for people, or JSON for scripts with --json; `all --json` prints
+ * one object, { ingest, model, scan }. How long each took goes to stderr.
  */
 const BENCHES = {
   ingest: async (json: boolean) => (await import('./ingest')).benchIngest({ json }),
@@ -20,6 +20,10 @@ const USAGE = `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const json = argv.includes('--json');
   const rest = argv.filter((a) => a !== '--json');
   const [name, ...extra] = rest;
@@ -30,13 +34,32 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
+  const results: Record<string, unknown> = {};
   for (const bench of names) {
     const t0 = performance.now();
     if (!json && names.length > 1) process.stdout.write(`\n== ${bench} ==\n`);
-    await BENCHES[bench](json);
+    if (json && names.length > 1) results[bench] = JSON.parse(await captureStdout(() => BENCHES[bench](true)));
+    else await BENCHES[bench](json);
     process.stderr.write(`(${bench} took ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
   }
+  if (json && names.length > 1) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return 0;
+}
+
+/** What `run` writes to stdout, kept instead of printed (each benchmark prints its own JSON). */
+async function captureStdout(run: () => Promise<void>): Promise<string> {
+  const write = process.stdout.write.bind(process.stdout);
+  let text = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return text;
 }
 
 main(process.argv.slice(2)).then(
