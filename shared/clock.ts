@@ -15,3 +15,13 @@ export function now(env: NodeJS.ProcessEnv = process.env): Date {
 export function dayIn(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
+
+/** True for an IANA time zone this runtime knows, e.g. Asia/Shanghai. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,10 +7,11 @@
  * value fails early with a message naming the field, never half-way through a send.
  */
 import { z } from 'zod';
+import { isTimeZone } from './clock';
 import { ConfigError } from './errors';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
-const timezone = z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai');
+const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai');
 
 export const CHANNELS = ['push', 'sms', 'email', 'webhook'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -247,13 +248,4 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RewakeConfi
     throw new ConfigError(`${CONFIG_ENV} is not valid JSON`);
   }
   return parseConfig(parsed, CONFIG_ENV);
-}
-
-function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -7,6 +7,7 @@
  * problem into {index, field, reason} so a client can fix its whole request in one go.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../clock';
 import type { FieldProblem } from '../errors';
 
 /** Ids are opaque to us but printable and bounded, so they are safe as DynamoDB keys and in logs. */
@@ -213,13 +214,4 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -16,7 +16,7 @@
  * profile refresh again, even when every event turned out to be a duplicate. docs/design.md has
  * the cases.
  */
-import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RewakeEvent } from '../events/schema';
 import { foldProfile, type Profile } from '../profiles/aggregate';
 import { toFact, type Fact } from '../profiles/facts';
@@ -98,20 +98,16 @@ export class EventStore {
   /** Every fact of a user. Facts do not expire; raw events do. */
   async loadFacts(userId: string): Promise<Fact[]> {
     const facts: Fact[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.options.eventsTable,
-          KeyConditionExpression: 'userId = :u AND begins_with(sk, :f)',
-          ExpressionAttributeValues: { ':u': userId, ':f': FACT_PREFIX },
-          ProjectionExpression: 'fact',
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) facts.push(JSON.parse(item.fact as string) as Fact);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.options.eventsTable,
+        KeyConditionExpression: 'userId = :u AND begins_with(sk, :f)',
+        ExpressionAttributeValues: { ':u': userId, ':f': FACT_PREFIX },
+        ProjectionExpression: 'fact',
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) facts.push(JSON.parse(item.fact as string) as Fact);
     return facts;
   }
 
@@ -139,42 +135,31 @@ export class EventStore {
   async rawEvents(userId: string): Promise<RewakeEvent[]> {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
     const events: RewakeEvent[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.options.eventsTable,
-          KeyConditionExpression: 'userId = :u AND begins_with(sk, :e)',
-          FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':u': userId, ':e': RAW_PREFIX, ':now': nowSeconds },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) events.push(JSON.parse(item.event as string) as RewakeEvent);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.options.eventsTable,
+        KeyConditionExpression: 'userId = :u AND begins_with(sk, :e)',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':u': userId, ':e': RAW_PREFIX, ':now': nowSeconds },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) events.push(JSON.parse(item.event as string) as RewakeEvent);
     return events;
   }
 
   /** Erase every event item and fact of a user, then the profile (PIPL). Returns items deleted. */
   async deleteUser(userId: string): Promise<number> {
     let deleted = 0;
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.options.eventsTable,
-          KeyConditionExpression: 'userId = :u',
-          ExpressionAttributeValues: { ':u': userId },
-          ProjectionExpression: 'userId, sk',
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.options.eventsTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId }, ProjectionExpression: 'userId, sk' },
+    );
+    for await (const page of pages) {
       const keys = (page.Items ?? []).map((i) => ({ DeleteRequest: { Key: { userId: i.userId, sk: i.sk } } }));
       await batchWrite(this.db, this.options.eventsTable, keys);
       deleted += keys.length;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     await this.db.send(new DeleteCommand({ TableName: this.options.profilesTable, Key: { userId } }));
     return deleted;
   }

@@ -1,5 +1,5 @@
 /** Profiles: read one, or stream a parallel-scan segment without holding the table in memory. */
-import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Profile } from '../profiles/aggregate';
 
 export class ProfileStore {
@@ -15,13 +15,7 @@ export class ProfileStore {
 
   /** One segment of a parallel scan, page by page: memory stays flat in the number of users. */
   async *scanSegment(segment: number, totalSegments: number, pageSize = 500): AsyncGenerator<Profile[]> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({ TableName: this.table, Segment: segment, TotalSegments: totalSegments, Limit: pageSize, ExclusiveStartKey }),
-      );
-      if (page.Items?.length) yield page.Items as Profile[];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateScan({ client: this.db, pageSize }, { TableName: this.table, Segment: segment, TotalSegments: totalSegments });
+    for await (const page of pages) if (page.Items?.length) yield page.Items as Profile[];
   }
 }

@@ -11,7 +11,7 @@
  * A crash after `claim` and before `settle` leaves `sending`: the provider may or may not have the
  * message, and no retry will send it again (at most once wins for marketing; docs/design.md).
  */
-import { PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, paginateScan, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STALE_QUEUED_MS } from '../campaigns/winback';
 import type { Channel, Tier } from '../config';
 import type { LedgerEntry, SendStatus } from '../delivery/rules';
@@ -61,14 +61,11 @@ export class SendLedger {
   /** Everything the ledger knows about a user: their messages, and whether they asked to be deleted. */
   async forUser(userId: string): Promise<{ entries: (LedgerEntry & SendRecord)[]; deleted: boolean }> {
     const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId }, ConsistentRead: true, ExclusiveStartKey }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.table, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': userId }, ConsistentRead: true },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
     return {
       deleted: items.some((i) => i.sk === DELETED_SK),
       entries: items.filter((i) => String(i.sk).startsWith('C#')) as unknown as (LedgerEntry & SendRecord)[],
@@ -161,13 +158,10 @@ export class SendLedger {
 
   /** Every campaign record, page by page (for the report). */
   async *scanAll(pageSize = 1000): AsyncGenerator<SendRecord[]> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new ScanCommand({ TableName: this.table, Limit: pageSize, ExclusiveStartKey }));
+    for await (const page of paginateScan({ client: this.db, pageSize }, { TableName: this.table })) {
       const records = (page.Items ?? []).filter((i) => String(i.sk).startsWith('C#')) as unknown as SendRecord[];
       if (records.length) yield records;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   private async transition(record: SendRecord): Promise<boolean> {
