@@ -643,14 +643,15 @@ async function handlerCpu(bodies: string[], config: RewakeConfig) {
   };
   const pass = async () => {
     const db = new InMemoryDocumentClient();
+    const client = await asDocumentClient(db);
     const sqs = new InMemorySqs();
-    const store = new EventStore(db as unknown as DynamoDBDocumentClient, { eventsTable: 'events', profilesTable: 'profiles', retentionDays: config.events.retentionDays });
+    const store = new EventStore(client, { eventsTable: 'events', profilesTable: 'profiles', retentionDays: config.events.retentionDays });
     const deps = {
       config,
       events: store,
       refresh: new ProfileRefreshQueue(sqs as unknown as SQSClient, 'queue'),
-      profiles: new ProfileStore(db as unknown as DynamoDBDocumentClient, 'profiles'),
-      ledger: new SendLedger(db as unknown as DynamoDBDocumentClient, 'sends'),
+      profiles: new ProfileStore(client, 'profiles'),
+      ledger: new SendLedger(client, 'sends'),
       now: () => new Date(),
     };
     const t0 = cpuNow();
@@ -700,7 +701,7 @@ async function handlerCpu(bodies: string[], config: RewakeConfig) {
   // so they are timed directly through the store over the stub (Query + fold + Put).
   const syncFold = await (async () => {
     const db = new InMemoryDocumentClient();
-    const store = new EventStore(db as unknown as DynamoDBDocumentClient, { eventsTable: 'events', profilesTable: 'profiles', retentionDays: config.events.retentionDays });
+    const store = new EventStore(await asDocumentClient(db), { eventsTable: 'events', profilesTable: 'profiles', retentionDays: config.events.retentionDays });
     let min = Infinity;
     for (let i = 0; i < 4; i++) {
       let cpu = 0;
@@ -721,6 +722,15 @@ async function handlerCpu(bodies: string[], config: RewakeConfig) {
     refreshMicrosPerFold: best((p) => p.refreshPerFold),
     refreshMicrosPerFact: best((p) => p.refreshPerFact),
   };
+}
+
+/**
+ * The stub as a DynamoDBDocumentClient: the SDK's paginators (paginateQuery) accept only an
+ * instance of that class, and call nothing on it but `send`.
+ */
+async function asDocumentClient(stub: InMemoryDocumentClient): Promise<DynamoDBDocumentClient> {
+  const { DynamoDBDocumentClient } = await libDynamodb;
+  return Object.assign(Object.create(DynamoDBDocumentClient.prototype) as DynamoDBDocumentClient, { send: stub.send.bind(stub) });
 }
 
 /**
