@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
         retentionDays: z.number().int().min(1).max(3650).default(400),
         maxEventsPerRequest: z.number().int().min(1).max(1000).default(500),
         maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+        /** Bytes of one event's JSON: keeps every stored item far below DynamoDB's 400 KB. */
+        maxEventBytes: z.number().int().min(1024).max(256 * 1024).default(32 * 1024),
       })
       .prefault({}),
     dormancy: z.strictObject({

@@ -145,6 +145,8 @@ export type EventOf<T extends EventType> = Extract<RewakeEvent, { type: T }>;
 
 export interface BatchLimits {
   maxEventsPerRequest: number;
+  /** Bytes of one event's JSON; unlimited when absent. */
+  maxEventBytes?: number;
 }
 
 export type BatchValidation = { ok: true; events: RewakeEvent[] } | { ok: false; problems: FieldProblem[] };
@@ -172,8 +174,17 @@ export function validateBatch(body: unknown, limits: BatchLimits): BatchValidati
   const valid: RewakeEvent[] = [];
   events.forEach((raw, index) => {
     const result = parseEvent(raw);
-    if (result.ok) valid.push(result.event);
-    else problems.push(...result.problems.map((p) => ({ ...p, index })));
+    if (!result.ok) {
+      problems.push(...result.problems.map((p) => ({ ...p, index })));
+      return;
+    }
+    // Field limits name the field; this catches events whose fields are each fine but add up.
+    const bytes = limits.maxEventBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(result.event), 'utf8');
+    if (limits.maxEventBytes !== undefined && bytes > limits.maxEventBytes) {
+      problems.push({ index, field: '(event)', reason: `is ${bytes} bytes; the limit is ${limits.maxEventBytes}` });
+      return;
+    }
+    valid.push(result.event);
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, events: valid };
 }

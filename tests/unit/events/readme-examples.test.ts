@@ -21,3 +21,19 @@ describe('the README example request', () => {
     expect([...types].sort()).toEqual([...EVENT_TYPES].sort());
   });
 });
+
+describe('the per-event size limit', () => {
+  it('rejects an event over maxEventBytes, naming its index, and keeps checking the others', () => {
+    const event = (i: number, tag: string) => ({ eventId: `e-${i}`, userId: 'u-1', type: 'profile', timestamp: '2026-01-01T10:00:00+08:00', properties: { tags: [tag] } });
+    const body = { events: [event(0, 'small'), { ...event(1, 'x'), properties: { channels: { push: 'p'.repeat(3000) } } }, { ...event(2, 'y'), type: 'nope' }] };
+
+    const result = validateBatch(body, { maxEventsPerRequest: 10, maxEventBytes: 2048 });
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      { index: 1, field: '(event)', reason: expect.stringMatching(/the limit is 2048/) },
+      { index: 2, field: 'type', reason: expect.stringMatching(/must be one of/) },
+    ]);
+  });
+});
