@@ -50,19 +50,28 @@ export class PinpointChannel implements DeliveryChannel {
           Context: { userId: m.userId, campaign: m.campaign, step: String(m.step) },
         };
       }
-      const out = await this.client.send(
-        new SendMessagesCommand({
-          ApplicationId: this.options.applicationId,
-          MessageRequest: {
-            Addresses: addresses,
-            MessageConfiguration: {
-              SMSMessage: { MessageType: 'PROMOTIONAL', OriginationNumber: this.options.smsOriginationNumber },
-              GCMMessage: { Action: 'OPEN_APP' },
-              APNSMessage: { Action: 'OPEN_APP' },
+      let out;
+      try {
+        out = await this.client.send(
+          new SendMessagesCommand({
+            ApplicationId: this.options.applicationId,
+            MessageRequest: {
+              Addresses: addresses,
+              MessageConfiguration: {
+                SMSMessage: { MessageType: 'PROMOTIONAL', OriginationNumber: this.options.smsOriginationNumber },
+                GCMMessage: { Action: 'OPEN_APP' },
+                APNSMessage: { Action: 'OPEN_APP' },
+              },
             },
-          },
-        }),
-      );
+          }),
+        );
+      } catch (error) {
+        // Only this call failed: earlier calls' messages keep their outcomes (they were sent), so a
+        // retry cannot send them twice; this call's messages go back through the queue.
+        const status = (error as Error).name || 'PROVIDER_ERROR';
+        for (const m of batch) outcomes.push({ key: m.key, result: 'retry', status });
+        continue;
+      }
       const results = out.MessageResponse?.Result ?? {};
       for (const [address, m] of byAddress) outcomes.push(outcomeOf(m.key, results[address]));
     }
