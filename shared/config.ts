@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from './clock';
+import { REASONS } from './dormancy/reasons';
 import { ConfigError } from './errors';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
@@ -130,6 +131,22 @@ export const configSchema = z.strictObject({
             low: offerSchema.default({ id: 'promo-general', kind: 'promotion', discountPercent: 5, validDays: 7, template: 'promotion' }),
           })
           .prefault({}),
+        /**
+         * Exceptions to `byTier`, tier × reason × step: the first rule whose `when` matches wins
+         * (an absent field matches anything). Default: a care coupon for medium- and low-value users
+         * who went quiet after a ticket or refund (high value already gets VIP care).
+         */
+        rules: z
+          .array(
+            z.strictObject({
+              when: z.strictObject({ tier: z.enum(TIERS).optional(), reason: z.enum(REASONS).optional(), step: z.number().int().min(0).optional() }),
+              offer: offerSchema,
+            }),
+          )
+          .default([
+            { when: { tier: 'medium', reason: 'service_issue' }, offer: { id: 'care-15', kind: 'coupon', discountPercent: 15, validDays: 30, template: 'apology' } },
+            { when: { tier: 'low', reason: 'service_issue' }, offer: { id: 'care-15', kind: 'coupon', discountPercent: 15, validDays: 30, template: 'apology' } },
+          ]),
       })
       .prefault({}),
     delivery: z.strictObject({

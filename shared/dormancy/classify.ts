@@ -5,12 +5,12 @@
 import type { RewakeConfig } from '../config';
 import type { Profile } from '../profiles/aggregate';
 import type { ModelScore } from './customer-model';
+import type { ReasonCode } from './reasons';
 
 export const STATES = ['active', 'at_risk', 'dormant', 'lost'] as const;
 export type DormancyState = (typeof STATES)[number];
 
-export const REASONS = ['still_browsing', 'service_issue', 'fading_engagement', 'no_novelty', 'unknown'] as const;
-export type ReasonCode = (typeof REASONS)[number];
+export { REASONS, type ReasonCode } from './reasons';
 
 export interface Assessment {
   state: DormancyState;

@@ -18,7 +18,8 @@ const ESCALATION_POINTS_PER_STEP = 5;
 const MAX_ESCALATED_DISCOUNT = 50;
 
 export function chooseOffer(tier: Tier, reason: ReasonCode, step: number, offers: RewakeConfig['offers']): OfferChoice {
-  const offer = offers.byTier[tier];
+  const rule = offers.rules.find(({ when }) => (when.tier ?? tier) === tier && (when.reason ?? reason) === reason && (when.step ?? step) === step);
+  const offer = rule?.offer ?? offers.byTier[tier];
   const escalated = offer.discountPercent > 0 ? offer.discountPercent + ESCALATION_POINTS_PER_STEP * step : 0;
   // Escalation stops at the cap, but never lowers what the operator configured.
   const discountPercent = Math.max(offer.discountPercent, Math.min(MAX_ESCALATED_DISCOUNT, escalated));

@@ -87,3 +87,33 @@ describe('chooseOffer', () => {
     expect(offer.angle).toBe(angle);
   });
 });
+
+describe('offer rules by tier × reason × step', () => {
+  it('gives medium- and low-value users who left after a service problem the care coupon by default', () => {
+    const offers = defaultConfig().offers;
+
+    expect(chooseOffer('medium', 'service_issue', 0, offers)).toMatchObject({ id: 'care-15', discountPercent: 15, angle: 'apology' });
+    expect(chooseOffer('low', 'service_issue', 1, offers)).toMatchObject({ id: 'care-15', discountPercent: 20 });
+    expect(chooseOffer('high', 'service_issue', 0, offers).id).toBe('vip-20');
+    expect(chooseOffer('medium', 'unknown', 0, offers).id).toBe('coupon-10');
+  });
+
+  it('takes the first matching rule, a missing field matching anything', () => {
+    const offers = parseConfig({
+      offers: {
+        rules: [
+          { when: { step: 2 }, offer: { id: 'last-call', kind: 'coupon', discountPercent: 30, template: 'coupon' } },
+          { when: { reason: 'still_browsing' }, offer: { id: 'browse-back', kind: 'coupon', discountPercent: 12, template: 'coupon' } },
+        ],
+      },
+    }).offers;
+
+    expect(chooseOffer('low', 'still_browsing', 2, offers).id).toBe('last-call');
+    expect(chooseOffer('low', 'still_browsing', 0, offers).id).toBe('browse-back');
+    expect(chooseOffer('low', 'unknown', 0, offers).id).toBe('promo-general');
+  });
+
+  it('rejects a rule naming an unknown reason', () => {
+    expect(() => parseConfig({ offers: { rules: [{ when: { reason: 'bored' }, offer: { id: 'x', kind: 'coupon', template: 'coupon' } }] } })).toThrow(/offers\.rules\.0\.when\.reason/);
+  });
+});
