@@ -1,12 +1,13 @@
 /**
- * `npm run bench -- <ingest|model|scan|all> [--json]`: the figures behind DESIGN "Targets".
+ * `npm run bench -- <ingest|model|scan|send|all> [--json]`: the figures behind DESIGN "Targets".
  * Each benchmark prints a table for people, or JSON for scripts with --json; `all --json` prints
- * one object, { ingest, model, scan }. How long each took goes to stderr.
+ * one object, { ingest, model, scan, send }. How long each took goes to stderr.
  */
 const BENCHES = {
   ingest: async (json: boolean) => (await import('./ingest')).benchIngest({ json }),
   model: async (json: boolean) => (await import('./model')).benchModel({ json }),
   scan: async (json: boolean) => (await import('./scan')).benchScan({ json }),
+  send: async (json: boolean) => (await import('./send')).benchSend({ json }),
 } as const;
 
 type BenchName = keyof typeof BENCHES;
@@ -16,7 +17,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [
   ingest  ingest handler vs raw BatchWriteItem on the embedded DynamoDB; profile refresh; CPU; WCU/RCU
   model   BTYD fits on the CDNOW sample and on 1,000,000 simulated customers
   scan    the scan phases over 100,000 stored profiles; the scoring core over 1,000,000, memory flat
-  all     all three, one after the other
+  send    the real sender over 2,000 queued candidates per provider setup, providers faked in-process
+  all     all four, one after the other
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -27,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const rest = argv.filter((a) => a !== '--json');
   const [name, ...extra] = rest;
-  const names: BenchName[] | undefined = name === 'all' ? ['ingest', 'model', 'scan'] : name && name in BENCHES ? [name as BenchName] : undefined;
+  const names: BenchName[] | undefined = name === 'all' ? ['ingest', 'model', 'scan', 'send'] : name && name in BENCHES ? [name as BenchName] : undefined;
   if (!names || extra.length > 0) {
     if (name && !names) process.stderr.write(`unknown benchmark: ${name}\n`);
     else if (extra.length > 0) process.stderr.write(`unexpected arguments: ${extra.join(' ')}\n`);
