@@ -20,7 +20,7 @@
  */
 import { outsideLogDomain } from './optimize';
 import type { CompressedRfm } from './rfm';
-import { hyp2f1Log } from './special';
+import { hyp2f1Log, risingLogSums } from './special';
 
 export type BgVariant = 'bgnbd' | 'mbgnbd';
 
@@ -98,25 +98,12 @@ export function bgObjective(data: CompressedRfm, variant: BgVariant): (theta: Fl
     const lnA = theta[2]!;
 
     // Per distinct x: running sums over k, snapshotted at each distinct x (xValues is sorted).
+    risingLogSums(r, d.xValues, lgR, dgR);
     {
-      let sLg = 0;
-      let sDg = 0;
-      let j = 0;
-      for (let kk = 0; j < nx; kk++) {
-        while (j < nx && d.xValues[j]! === kk) {
-          lgR[j] = sLg;
-          dgR[j] = sDg;
-          j++;
-        }
-        if (j >= nx) break;
-        const rk = r + kk;
-        sLg += Math.log(rk);
-        sDg += 1 / rk;
-      }
       let sB = 0;
       let sBa = 0;
       let sBb = 0;
-      j = 0;
+      let j = 0;
       for (let kk = 0; j < nx; kk++) {
         while (j < nx && k.nBeta[j]! === kk) {
           lB[j] = sB;

@@ -8,6 +8,7 @@
  */
 import { outsideLogDomain } from './optimize';
 import type { CompressedRfm } from './rfm';
+import { risingLogSums } from './special';
 
 export interface NbdParams {
   r: number;
@@ -31,19 +32,7 @@ export function nbdObjective(d: CompressedRfm): (theta: Float64Array, grad: Floa
     const r = Math.exp(theta[0]!);
     const alpha = Math.exp(theta[1]!);
     const lnAlpha = theta[1]!;
-    let sLg = 0;
-    let sDg = 0;
-    let j = 0;
-    for (let k = 0; j < nx; k++) {
-      while (j < nx && d.xValues[j]! === k) {
-        lgR[j] = sLg;
-        dgR[j] = sDg;
-        j++;
-      }
-      if (j >= nx) break;
-      sLg += Math.log(r + k);
-      sDg += 1 / (r + k);
-    }
+    risingLogSums(r, d.xValues, lgR, dgR);
     for (let i = 0; i < nT; i++) {
       LT[i] = Math.log(alpha + d.TValues[i]!);
       iT[i] = 1 / (alpha + d.TValues[i]!);

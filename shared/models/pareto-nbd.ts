@@ -20,7 +20,7 @@
  */
 import { outsideLogDomain } from './optimize';
 import type { CompressedRfm } from './rfm';
-import { lgamma, log1mExp, logAddExp } from './special';
+import { lgamma, log1mExp, logAddExp, risingLogSums } from './special';
 
 export interface ParetoNbdParams {
   r: number;
@@ -420,21 +420,7 @@ export function paretoObjective(d: CompressedRfm): (theta: Float64Array, grad: F
       iAT[i] = 1 / at;
       iBT[i] = 1 / bt;
     }
-    {
-      let sLg = 0;
-      let sDg = 0;
-      let j = 0;
-      for (let k = 0; j < nx; k++) {
-        while (j < nx && d.xValues[j]! === k) {
-          lgR[j] = sLg;
-          dgR[j] = sDg;
-          j++;
-        }
-        if (j >= nx) break;
-        sLg += Math.log(r + k);
-        sDg += 1 / (r + k);
-      }
-    }
+    risingLogSums(r, d.xValues, lgR, dgR);
     let ll = 0;
     let gr = 0;
     let ga = 0;

@@ -181,3 +181,25 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   const r = hyp2f1Log(a, b, c, z);
   return r.sign * Math.exp(r.logAbs);
 }
+
+/**
+ * For each distinct count x (sorted ascending), ln Γ(r+x) − ln Γ(r) = Σ_{k<x} ln(r+k) into `lg`
+ * and its derivative in r, Σ_{k<x} 1/(r+k), into `dg`: one pass of running sums, exact for
+ * integer x, and cheaper than lgamma/digamma per row. Shared by the NBD-family likelihoods.
+ */
+export function risingLogSums(r: number, sortedCounts: ArrayLike<number>, lg: Float64Array, dg: Float64Array): void {
+  const n = sortedCounts.length;
+  let sLg = 0;
+  let sDg = 0;
+  let j = 0;
+  for (let k = 0; j < n; k++) {
+    while (j < n && sortedCounts[j]! === k) {
+      lg[j] = sLg;
+      dg[j] = sDg;
+      j++;
+    }
+    if (j >= n) break;
+    sLg += Math.log(r + k);
+    sDg += 1 / (r + k);
+  }
+}
