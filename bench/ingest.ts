@@ -367,7 +367,7 @@ class EndToEnd {
     const outDir = mkdtempSync(join(tmpdir(), 'rewake-bench-'));
     const runtime = await startLocalRuntime({ config, outDir });
     const { documentClient } = await import('../shared/store/dynamo');
-    const { sqsClient } = await import('../shared/queue/candidate-queue');
+    const { sqsClient } = await import('../shared/queue/sqs');
     const db = documentClient();
     const end = new EndToEnd(
       runtime,
@@ -509,7 +509,7 @@ class EndToEnd {
   async calibrateRefreshRequests(batches: RewakeEvent[][], concurrency: number): Promise<number> {
     const { createQueuePair } = await import('../infra/local/sqs');
     const { ProfileRefreshQueue } = await import('../shared/queue/profile-refresh-queue');
-    const { sqsClient } = await import('../shared/queue/candidate-queue');
+    const { sqsClient } = await import('../shared/queue/sqs');
     const side = await createQueuePair(this.runtime.sqs.client, { queueName: 'rewake-bench-side', maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
     const queue = new ProfileRefreshQueue(sqsClient(), side.queueUrl);
     const userLists = batches.map((b) => [...new Set(b.map((e) => e.userId))]);

@@ -128,7 +128,7 @@ async function benchScanPhases(config: RewakeConfig, at: Date, options: typeof D
   const runtime = await startLocalRuntime({ config, outDir });
   try {
     const { documentClient, batchWrite } = await import('../shared/store/dynamo');
-    const { sqsClient } = await import('../shared/queue/candidate-queue');
+    const { sqsClient } = await import('../shared/queue/sqs');
     const { ModelStore } = await import('../shared/store/model-store');
     const { FitInput } = await import('../shared/dormancy/customer-model');
     const db = documentClient();
@@ -259,7 +259,8 @@ function modelInfo(model: StoredModel, fitMs: number): ScanBenchReport['scan']['
 
 async function calibrateSqs(runtime: import('../infra/local/runtime').LocalRuntime, candidates: number): Promise<number> {
   const { createQueuePair } = await import('../infra/local/sqs');
-  const { CandidateQueue, sqsClient } = await import('../shared/queue/candidate-queue');
+  const { CandidateQueue } = await import('../shared/queue/candidate-queue');
+  const { sqsClient } = await import('../shared/queue/sqs');
   const side = await createQueuePair(runtime.sqs.client, { queueName: 'rewake-bench-side', maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
   const queue = new CandidateQueue(sqsClient(), side.queueUrl);
   const candidate = {

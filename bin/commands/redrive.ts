@@ -7,7 +7,7 @@
  *   redrive --dlq-url URL --queue-url URL
  */
 import { parseArgs } from 'node:util';
-import { sqsClient } from '../../shared/queue/candidate-queue';
+import { sqsClient } from '../../shared/queue/sqs';
 import { redrive } from '../../infra/local/queue-runner';
 
 export async function runRedrive(argv: string[]): Promise<number> {

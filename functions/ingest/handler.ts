@@ -16,7 +16,7 @@ import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { documentClient } from '../../shared/store/dynamo';
 import { EventStore } from '../../shared/store/event-store';
 import { ProfileRefreshQueue } from '../../shared/queue/profile-refresh-queue';
-import { sqsClient } from '../../shared/queue/candidate-queue';
+import { sqsClient } from '../../shared/queue/sqs';
 import { ProfileStore } from '../../shared/store/profile-store';
 import { SendLedger } from '../../shared/store/send-ledger';
 import { httpErrors, json, parseJsonBody } from './http';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CONFIG_ENV, type RewakeConfig } from '../../shared/config';
 import { ENV } from '../../shared/env';
 import { resetPinpointClient } from '../../shared/channels/pinpoint';
-import { resetSqsClient } from '../../shared/queue/candidate-queue';
+import { resetSqsClient } from '../../shared/queue/sqs';
 import { resetDocumentClient } from '../../shared/store/dynamo';
 import { createTables, startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startPinpointOutbox, type PinpointOutbox } from './pinpoint-outbox';

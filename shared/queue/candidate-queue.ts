@@ -1,22 +1,7 @@
-/**
- * The candidates queue (SQS): the scan enqueues, the sender consumes. SendMessageBatch of 10 with
- * the failed entries retried, because SQS may accept part of a batch; whatever still fails is
- * thrown, so the caller (and its retry) knows — never dropped silently.
- */
-import { SQSClient, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+/** The candidates queue (SQS): the scan enqueues, the sender consumes and defers. */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Candidate } from '../dormancy/candidate';
-import { sleep } from '../store/dynamo';
-
-let shared: SQSClient | undefined;
-/** One client per process, built on first use (AWS_ENDPOINT_URL_SQS points it at an emulator). */
-export function sqsClient(): SQSClient {
-  shared ??= new SQSClient({ maxAttempts: 5 });
-  return shared;
-}
-
-export function resetSqsClient(): void {
-  shared = undefined;
-}
+import { sendAll } from './sqs';
 
 /** SQS caps a message delay at 15 minutes; longer deferrals hop through the queue. */
 export const MAX_DELAY_SECONDS = 900;
@@ -27,19 +12,8 @@ export class CandidateQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(candidates: Candidate[], { maxRetries = 5 } = {}): Promise<number> {
-    for (let i = 0; i < candidates.length; i += 10) {
-      let pending = candidates.slice(i, i + 10).map((c, j) => ({ Id: String(j), MessageBody: JSON.stringify(c) }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > maxRetries) {
-          throw new Error(`SendMessageBatch: ${pending.length} candidates not accepted after ${maxRetries} retries`);
-        }
-        if (attempt > 0) await sleep(50 * 2 ** attempt);
-        const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
-        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-        pending = pending.filter((e) => failed.has(e.Id));
-      }
-    }
+  async enqueue(candidates: Candidate[]): Promise<number> {
+    await sendAll(this.sqs, this.queueUrl, candidates.map((c) => JSON.stringify(c)));
     return candidates.length;
   }
 

@@ -2,8 +2,8 @@
  * Profile refresh requests: ingest names the users whose facts changed, the profiles Lambda folds
  * them off the request path. One message carries many users, so a request costs one SQS call.
  */
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { sleep } from '../store/dynamo';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sendAll } from './sqs';
 
 export interface RefreshRequest {
   userIds: string[];
@@ -18,19 +18,10 @@ export class ProfileRefreshQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async request(userIds: string[], { maxRetries = 5 } = {}): Promise<void> {
+  async request(userIds: string[]): Promise<void> {
     const bodies: string[] = [];
     for (let i = 0; i < userIds.length; i += USERS_PER_MESSAGE) bodies.push(JSON.stringify({ userIds: userIds.slice(i, i + USERS_PER_MESSAGE) } satisfies RefreshRequest));
-    for (let i = 0; i < bodies.length; i += 10) {
-      let pending = bodies.slice(i, i + 10).map((MessageBody, j) => ({ Id: String(j), MessageBody }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > maxRetries) throw new Error(`SendMessageBatch: ${pending.length} refresh requests not accepted after ${maxRetries} retries`);
-        if (attempt > 0) await sleep(50 * 2 ** attempt);
-        const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
-        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-        pending = pending.filter((e) => failed.has(e.Id));
-      }
-    }
+    await sendAll(this.sqs, this.queueUrl, bodies);
   }
 }
 

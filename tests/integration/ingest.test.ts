@@ -8,7 +8,7 @@ import type { LocalRuntime } from '../../infra/local/runtime';
 import { handler, route, type IngestDeps } from '../../functions/ingest/handler';
 import { apiEvent, context, post, settle, startTestRuntime } from './helpers';
 import { ProfileRefreshQueue } from '../../shared/queue/profile-refresh-queue';
-import { sqsClient } from '../../shared/queue/candidate-queue';
+import { sqsClient } from '../../shared/queue/sqs';
 import { browse, profileUpdate, purchase } from '../fixtures/events';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 
