@@ -42,6 +42,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSBatchResp
 import type { LocalRuntime } from '../infra/local/runtime';
 import type { RewakeConfig } from '../shared/config';
 import type { RewakeEvent } from '../shared/events/schema';
+import { quietLocalEnv } from '../infra/local/quiet-env';
 
 export interface IngestBenchOptions {
   /** Events per timed pass, at least: the demo dataset is repeated with fresh ids until reached. */
@@ -146,10 +147,7 @@ export async function benchIngest(opts: { json: boolean }): Promise<void> {
 export async function runIngestBench(overrides: Partial<IngestBenchOptions> = {}): Promise<IngestBenchReport> {
   const options = { ...DEFAULTS, ...overrides };
   // Handlers build their logger and metrics at import: quiet them before anything loads.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_DEV ??= 'false';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietLocalEnv();
 
   const { loadDemoDataset, DEMO_DATASET } = await import('../infra/local/demo-dataset');
   const { defaultConfig } = await import('../shared/config');

@@ -34,6 +34,7 @@ import type { TierCuts } from '../shared/dormancy/tiers';
 import { Rng } from '../shared/models/simulate';
 import { foldProfile, type Profile } from '../shared/profiles/aggregate';
 import type { Fact } from '../shared/profiles/facts';
+import { quietLocalEnv } from '../infra/local/quiet-env';
 
 const DEFAULTS = {
   profiles: envInt('BENCH_SCAN_PROFILES', 100_000),
@@ -95,10 +96,7 @@ export async function benchScan(opts: { json: boolean }): Promise<void> {
 
 export async function runScanBench(overrides: Partial<typeof DEFAULTS> = {}): Promise<ScanBenchReport> {
   const options = { ...DEFAULTS, ...overrides };
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_DEV ??= 'false';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietLocalEnv();
   const { defaultConfig } = await import('../shared/config');
   const config = defaultConfig();
   const at = new Date(SCAN_AT);

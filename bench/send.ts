@@ -32,6 +32,7 @@ import type { Channel, RewakeConfig } from '../shared/config';
 import type { Candidate } from '../shared/dormancy/candidate';
 import type { RewakeEvent } from '../shared/events/schema';
 import type { Profile } from '../shared/profiles/aggregate';
+import { quietLocalEnv } from '../infra/local/quiet-env';
 
 const DEFAULTS = {
   messages: envInt('BENCH_SEND_MESSAGES', 2_000),
@@ -98,10 +99,7 @@ export async function benchSend(opts: { json: boolean }): Promise<void> {
 
 export async function runSendBench(overrides: Partial<typeof DEFAULTS> = {}): Promise<SendBenchReport> {
   const options = { ...DEFAULTS, ...overrides };
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_DEV ??= 'false';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietLocalEnv();
   const { defaultConfig } = await import('../shared/config');
   const config = defaultConfig();
   const { startLocalRuntime } = await import('../infra/local/runtime');

@@ -8,11 +8,10 @@
  *   rewake fit    --transactions FILE.csv --calibration-end YYYY-MM-DD [--json] fit the BTYD models
  *   rewake backtest --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
  */
-// Handlers build their logger at import: quiet it before anything else loads.
-// Local runs print a summary; handler logs (JSON, for CloudWatch) would drown it. Errors still show.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-process.env.POWERTOOLS_DEV ??= 'false';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { quietLocalEnv } from '../infra/local/quiet-env';
+
+// Before any handler module loads (they are imported dynamically below).
+quietLocalEnv();
 
 const USAGE = `usage: rewake <command> [options]
 

@@ -12,6 +12,7 @@ import { resetSqsClient } from '../../shared/queue/sqs';
 import { resetDocumentClient } from '../../shared/store/dynamo';
 import { createTables, startLocalDynamo, type LocalDynamo } from './dynamo';
 import { startPinpointOutbox, type PinpointOutbox } from './pinpoint-outbox';
+import { quietLocalEnv } from './quiet-env';
 import { createQueuePair, startLocalSqs, type LocalQueue, type LocalSqs } from './sqs';
 
 /** A Pinpoint project id for local runs; the outbox accepts any. */
@@ -58,11 +59,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const outbox = await startPinpointOutbox({ outDir });
 
+  quietLocalEnv();
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'ap-northeast-1',
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     AWS_ENDPOINT_URL_PINPOINT: outbox.endpoint,
@@ -72,9 +73,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.pinpointApplicationId]: LOCAL_PINPOINT_APP_ID,
     [CONFIG_ENV]: JSON.stringify(options.config),
     REWAKE_DECISIONS_FILE: decisionsFile,
-    // Metrics go to CloudWatch as log lines on AWS; locally they would only clutter the terminal.
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
   });
   // Clients built before these endpoints existed would point elsewhere.
   resetDocumentClient();
