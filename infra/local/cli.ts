@@ -56,30 +56,58 @@ export async function runLocal(command: Command, argv: string[]): Promise<number
   }
 }
 
+/**
+ * The whole story on real data: history up to a past day is ingested, the weekly scans run the
+ * win-back cadence (day 0, 7, 21…) while the dataset's own later events are replayed between them,
+ * then the rest of the data arrives and the report compares treated users with the holdout.
+ */
 async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: string | undefined, json: boolean): Promise<number> {
   const t0 = Date.now();
   const dataset = loadDemoDataset();
-  const asOf = asOfArg ?? dayAfter(dataset.lastEventAt);
+  const firstScan = asOfArg ?? demoFirstScanDay(dataset.lastEventAt, config);
+  const scanDays = weeklyScanDays(firstScan, config.campaigns.winback.stepDays);
   const { handler: ingest } = await import('../../functions/ingest/handler');
   const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult> });
-  let ingested: { accepted: number; duplicates: number };
+  const ingested = { accepted: 0, duplicates: 0 };
+  let remaining = dataset.events; // sorted by time
+  const ingestUpTo = async (until: number | undefined) => {
+    const due = remaining.filter((e) => until === undefined || Date.parse(e.timestamp) < until);
+    remaining = remaining.slice(due.length);
+    const result = await replay(api.url, api.apiKey, due);
+    ingested.accepted += result.accepted;
+    ingested.duplicates += result.duplicates;
+    await settleProfiles(runtime);
+    return due.length;
+  };
+  const scans: ScanRound[] = [];
+  let decisions: DecisionRecord[] = [];
   try {
-    ingested = await replay(api.url, api.apiKey, dataset.events);
+    for (const day of scanDays) {
+      const replayed = await ingestUpTo(Date.parse(scanInstant(day, config)));
+      const round = await scanAndSend(runtime, config, day);
+      const fresh = round.decisions.slice(decisions.length);
+      decisions = round.decisions;
+      scans.push({ day, eventsBefore: replayed, scan: round.scan, delivery: round.delivery, sent: fresh.filter((d) => d.decision === 'sent').length });
+    }
+    // The dataset's actual later events: who really came back, treated or not.
+    const later = await ingestUpTo(undefined);
+    scans.push({ day: 'after', eventsBefore: later });
   } finally {
     await api.stop();
   }
-  await settleProfiles(runtime);
-  const { scan, delivery, decisions } = await scanAndSend(runtime, config, asOf);
+  const last = scans.findLast((s): s is Required<ScanRound> => s.scan !== undefined)!;
 
   const summary = {
-    dataset: { file: 'data/online-retail-slice.csv', customers: dataset.customers, events: dataset.events.length },
+    dataset: { file: 'data/online-retail-slice.csv', customers: dataset.customers, events: dataset.events.length, lastEventAt: dataset.lastEventAt },
     ingested,
-    scan,
-    delivery,
+    scans: scans.map((s) => ({ day: s.day, eventsReplayedBefore: s.eventsBefore, queued: s.scan?.enqueued, holdout: s.scan?.holdout, sent: s.sent })),
+    scan: last.scan,
+    delivery: last.delivery,
     messages: {
       byChannel: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.channel ?? 'none'),
       byOffer: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.offerId ?? 'none'),
       byTier: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.tier ?? 'none'),
+      byStep: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => `${d.campaign}#${d.step}`),
     },
     decisions: countBy(decisions, (d) => (d.reason && d.decision !== 'sent' ? `${d.decision}:${d.reason}` : d.decision)),
     files: { outbox: runtime.outbox.outboxFile, preview: runtime.outbox.previewFile, decisions: runtime.decisionsFile },
@@ -87,6 +115,32 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
   };
   print(json, summary);
   return 0;
+}
+
+interface ScanRound {
+  day: string;
+  eventsBefore: number;
+  scan?: ScanSummary;
+  delivery?: DrainStats;
+  sent?: number;
+}
+
+/**
+ * The demo's first scan: early enough that the whole cadence and every attribution window after it
+ * fit inside the data, so the reactivation figures are observed, not cut off.
+ */
+export function demoFirstScanDay(lastEventAt: string, config: RewakeConfig): string {
+  const cadence = Math.max(...config.campaigns.winback.stepDays);
+  const window = ATTRIBUTION_DAYS_FOR_DEMO;
+  return new Date(Date.parse(lastEventAt.slice(0, 10)) - (cadence + window + 1) * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Weekly scans from the first until the cadence's last step has had its scan. */
+export function weeklyScanDays(first: string, stepDays: readonly number[]): string[] {
+  const span = Math.max(...stepDays);
+  const days: string[] = [];
+  for (let offset = 0; offset <= span; offset += 7) days.push(new Date(Date.parse(first) + offset * 86_400_000).toISOString().slice(0, 10));
+  return days;
 }
 
 async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
@@ -119,6 +173,7 @@ async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Pr
 }
 
 const DEFAULT_DATA_DIR = '.rewake-data';
+const ATTRIBUTION_DAYS_FOR_DEMO = 30;
 
 /** True when no profile is stored yet. */
 async function isEmpty(): Promise<boolean> {
@@ -155,7 +210,7 @@ export async function settleProfiles(runtime: LocalRuntime, signal?: AbortSignal
 /** The scan as the schedule would run it (02:00 in the schedule's zone), then the sends the next morning. */
 async function scanAndSend(runtime: LocalRuntime, config: RewakeConfig, asOf: string) {
   const offset = utcOffsetOf(config.schedule.timezone, `${asOf}T12:00:00Z`);
-  const scanAt = `${asOf}T02:00:00${offset}`;
+  const scanAt = scanInstant(asOf, config);
   // Sends go out at 10:00 on the scan's day, outside the default quiet hours, in the data's time.
   process.env.REWAKE_NOW = `${asOf}T10:00:00${offset}`;
   const { handler: scanHandler } = await import('../../functions/scan/handler');
@@ -227,7 +282,8 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     ingested?: { accepted: number; duplicates: number };
     scan: ScanSummary;
     delivery: DrainStats;
-    messages?: { byChannel: Record<string, number>; byOffer: Record<string, number>; byTier: Record<string, number> };
+    scans?: { day: string; eventsReplayedBefore: number; queued?: number; holdout?: number; sent?: number }[];
+    messages?: { byChannel: Record<string, number>; byOffer: Record<string, number>; byTier: Record<string, number>; byStep?: Record<string, number> };
     decisions?: Record<string, number>;
     files?: Record<string, string>;
     seconds?: number;
@@ -236,7 +292,17 @@ function print(json: boolean, summary: Record<string, unknown>): void {
   if (s.dataset && s.ingested) {
     lines.push(`Events ingested   ${s.ingested.accepted} accepted, ${s.ingested.duplicates} duplicates (${s.dataset.events} replayed for ${s.dataset.customers} customers)`);
   }
-  lines.push(`Scan as of        ${s.scan.asOf}: ${s.scan.profiles} users`);
+  if (s.scans) {
+    lines.push('Weekly scans      (the data\'s own events replayed up to each scan, then the rest)');
+    for (const r of s.scans) {
+      lines.push(
+        r.queued === undefined
+          ? `  then            ${r.eventsReplayedBefore} later events replayed: who really came back`
+          : `  ${r.day}      ${String(r.eventsReplayedBefore).padStart(5)} events before · ${r.queued} queued (${r.holdout} holdout) · ${r.sent} sent`,
+      );
+    }
+  }
+  lines.push(`${(s.scans ? 'Last scan' : 'Scan as of').padEnd(18)}${s.scan.asOf}: ${s.scan.profiles} users`);
   lines.push(
     s.scan.model.used
       ? `  model           ${s.scan.model.name} (fitted ${s.scan.model.fittedAt?.slice(0, 10)}); tiers cut on predicted lifetime value`
@@ -250,6 +316,7 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     lines.push(`  by channel      ${fmt(s.messages.byChannel)}`);
     lines.push(`  by offer        ${fmt(s.messages.byOffer)}`);
     lines.push(`  by tier         ${fmt(s.messages.byTier)}`);
+    if (s.messages.byStep) lines.push(`  by step         ${fmt(s.messages.byStep)}`);
   }
   if (s.decisions) lines.push(`Decisions         ${fmt(s.decisions)}`);
   lines.push(`Queue             ${s.delivery.received} received, ${s.delivery.succeeded} done, ${s.delivery.failed} retried, ${s.delivery.deadLettered} dead-lettered`);
@@ -268,6 +335,11 @@ function countBy<T>(items: T[], key: (item: T) => string): Record<string, number
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The scheduled scan's instant on a day: 02:00 in the schedule's zone. */
+function scanInstant(day: string, config: RewakeConfig): string {
+  return `${day}T02:00:00${utcOffsetOf(config.schedule.timezone, `${day}T12:00:00Z`)}`;
 }
 
 /** "+08:00" for Asia/Shanghai at that instant. */
