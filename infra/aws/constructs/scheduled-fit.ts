@@ -1,14 +1,10 @@
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Duration } from 'aws-cdk-lib';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RewakeConfig } from '../../../shared/config';
 import { RewakeFunction } from './rewake-function';
-import { SCHEDULE_INPUT } from './scheduled-scan';
-import { schedulerRole } from './scheduler-role';
+import { scheduleJob } from './scheduled-job';
 import type { Tables } from './tables';
 
 export interface ScheduledFitProps {
@@ -68,33 +64,14 @@ export class ScheduledFit extends Construct {
     tables.profiles.grant(this.fit.function, 'dynamodb:Scan');
     tables.models.grant(this.fit.function, 'dynamodb:PutItem');
 
-    // A fit is safe to repeat (each is kept under its own fittedAt), but a second attempt of a
-    // 15-minute run that timed out would time out again: one retry, for transient errors.
-    this.fit.function.configureAsyncInvoke({
-      retryAttempts: 1,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(props.failedRunsQueue),
-    });
-
-    const scheduleRole = schedulerRole(this, 'ScheduleRole', 'rewake: EventBridge Scheduler invokes the model fit');
-    this.schedule = new Schedule(this, 'Schedule', {
-      description: `rewake model fit, ${config.schedule.fitCron} in ${config.schedule.timezone}`,
-      schedule: ScheduleExpression.expression(`cron(${config.schedule.fitCron})`, TimeZone.of(config.schedule.timezone)),
-      enabled: props.enabled ?? true,
-      target: new LambdaInvoke(this.fit.function, {
-        role: scheduleRole,
-        input: ScheduleTargetInput.fromObject(SCHEDULE_INPUT),
-        deadLetterQueue: props.failedRunsQueue,
-        // Scheduler invokes asynchronously, so these retries only cover the Invoke call itself.
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-      }),
-    });
-    Validations.of(scheduleRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.fit.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the fit function and its versions/aliases (ARN:*), as CDK\'s grantInvoke ' +
-        'writes it: one function, no other resource.',
+    // A fit is safe to repeat (each is kept under its own fittedAt); a second attempt of a 15-minute
+    // run that timed out would time out again, hence only the one retry scheduleJob gives.
+    this.schedule = scheduleJob(this, this.fit.function, {
+      what: 'model fit',
+      cron: config.schedule.fitCron,
+      timezone: config.schedule.timezone,
+      failedRunsQueue: props.failedRunsQueue,
+      enabled: props.enabled,
     });
   }
 }
