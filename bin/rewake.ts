@@ -7,6 +7,9 @@
  *   rewake scan   [--as-of YYYY-MM-DD] --data-dir DIR                            a scan and send on kept data
  *   rewake fit    --transactions FILE.csv --calibration-end YYYY-MM-DD [--json] fit the BTYD models
  *   rewake backtest --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
+ *   rewake audit-outbox [--out DIR] [--data-dir DIR] [--json]                   check the outbox against the delivery rules
+ *   rewake report [--data-dir DIR] [--from D] [--to D] [--out DIR] [--json]     treated vs holdout: report.html and report.json
+ *   rewake eval-recs --transactions DIR_OR_FILE [--split-date YYYY-MM-DD] [--json]   evaluate the recommender offline
  */
 import { quietLocalEnv } from '../infra/local/quiet-env';
 
@@ -27,8 +30,16 @@ commands:
   fit       fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma:
             --transactions FILE.csv --calibration-end YYYY-MM-DD [--json]   (FILE: customer_id,date,amount)
   redrive   move dead-lettered messages back to their queue: --dlq-url URL --queue-url URL
+  audit-outbox  check a local run's outbox against every delivery rule; exit 1 on a violation
+            [--out DIR] [--data-dir DIR (default .rewake-data)] [--json]
   backtest  score a calibration period and compare with what customers did next:
             --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
+  report    the reactivation report (回流率), treated vs holdout, on kept data; writes report.html and report.json
+            [--data-dir DIR (default .rewake-data)] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--as-of YYYY-MM-DD]
+            [--out DIR (default out)] [--json]
+  eval-recs the recommender against popularity and a plain item-kNN on a time split (HR, Recall, NDCG @10):
+            --transactions DIR_OR_FILE (Online Retail by-day dir or CSV) [--split-date YYYY-MM-DD (default 2011-09-01)]
+            [--k 10] [--json]
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -48,9 +59,21 @@ async function main(argv: string[]): Promise<number> {
       const { runRedrive } = await import('./commands/redrive');
       return runRedrive(rest);
     }
+    case 'audit-outbox': {
+      const { runAuditOutbox } = await import('./commands/audit-outbox');
+      return runAuditOutbox(rest);
+    }
     case 'backtest': {
       const { runBacktest } = await import('./commands/backtest');
       return runBacktest(rest);
+    }
+    case 'report': {
+      const { runReport } = await import('./commands/report');
+      return runReport(rest);
+    }
+    case 'eval-recs': {
+      const { runEvalRecs } = await import('./commands/eval-recs');
+      return runEvalRecs(rest);
     }
     case undefined:
     case 'help':

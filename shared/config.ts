@@ -8,11 +8,15 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from './clock';
+import { CAMPAIGN_KINDS, isUsableWinbackId } from './campaigns/kinds';
 import { REASONS } from './dormancy/reasons';
+import { EVENT_TYPES, type EventType } from './events/schema';
 import { ConfigError } from './errors';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai');
+/** A Secrets Manager secret name: letters, digits and /_+=.@- (up to 512). */
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name');
 
 export const CHANNELS = ['push', 'sms', 'email', 'webhook'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -22,6 +26,16 @@ export type Tier = (typeof TIERS)[number];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
+
+const isoDay = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a day, YYYY-MM-DD');
+const allDistinct = (values: readonly string[]) => new Set(values).size === values.length;
+
+/** Birthday and anniversary: due from `leadDays` before the day through the day, in the user's time zone. */
+const yearlyCampaignSchema = z.strictObject({
+  leadDays: z.number().int().min(0).max(30).default(3),
+  /** 'all': every user not lost, active ones included (ordinary CRM); 'candidates': at-risk and dormant only. */
+  audience: z.enum(['all', 'candidates']).default('all'),
+});
 
 const offerSchema = z.strictObject({
   /** Stable id used in reports: which offer a user got. */
@@ -116,11 +130,40 @@ export const configSchema = z.strictObject({
       .prefault({}),
     campaigns: z.strictObject({
         winback: z.strictObject({
-            id: z.string().min(1).default('winback'),
+            id: z
+              .string()
+              .min(1)
+              .max(48)
+              .refine(isUsableWinbackId, 'must not contain ~ or #, nor look like a birthday-YYYY, anniversary-YYYY or new-… id')
+              .default('winback'),
             /** Days after entering the campaign at which each step is sent. */
             stepDays: z.array(z.number().int().min(0)).min(1).default([0, 7, 21]),
+            /** Days after an episode ends (the user returned, or its last step) before they may enter again. */
+            cooldownDays: z.number().int().min(0).default(90),
           })
           .prefault({}),
+        birthday: yearlyCampaignSchema.prefault({}),
+        /** From registration (or the first purchase), from the first anniversary on. */
+        anniversary: yearlyCampaignSchema.prefault({}),
+        /** Announcements of new arrivals, for at-risk and dormant users who like the category. */
+        newArrivals: z.strictObject({
+            /** Days from `arrivedOn` during which an announcement may go out; outlasts a 21-day win-back episode. */
+            windowDays: z.number().int().min(1).max(365).default(30),
+            announcements: z
+              .array(
+                z.strictObject({
+                  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 of a-z, 0-9 and -'),
+                  category: z.string().min(1).max(64),
+                  sku: z.string().min(1).max(64).optional(),
+                  arrivedOn: isoDay,
+                }),
+              )
+              .default([])
+              .refine((list) => allDistinct(list.map((a) => a.id)), 'announcement ids must be unique'),
+          })
+          .prefault({}),
+        /** Which campaign wins when several are due on one scan (docs/design.md); a kind left out never runs. */
+        priority: z.array(z.enum(CAMPAIGN_KINDS)).default(['birthday', 'anniversary', 'winback', 'new_arrivals']).refine(allDistinct, 'must not repeat a kind'),
       })
       .prefault({}),
     offers: z.strictObject({
@@ -131,15 +174,28 @@ export const configSchema = z.strictObject({
             low: offerSchema.default({ id: 'promo-general', kind: 'promotion', discountPercent: 5, validDays: 7, template: 'promotion' }),
           })
           .prefault({}),
+        /** Offer of each campaign other than win-back, whatever the tier (rules with `when.campaign` may vary it). */
+        byCampaign: z.strictObject({
+            birthday: offerSchema.default({ id: 'birthday-15', kind: 'coupon', discountPercent: 15, validDays: 14, template: 'birthday' }),
+            anniversary: offerSchema.default({ id: 'thanks-10', kind: 'coupon', discountPercent: 10, validDays: 14, template: 'anniversary' }),
+            new_arrivals: offerSchema.default({ id: 'new-arrivals', kind: 'greeting', discountPercent: 0, validDays: 7, template: 'new_arrivals' }),
+          })
+          .prefault({}),
         /**
-         * Exceptions to `byTier`, tier × reason × step: the first rule whose `when` matches wins
-         * (an absent field matches anything). Default: a care coupon for medium- and low-value users
-         * who went quiet after a ticket or refund (high value already gets VIP care).
+         * Exceptions to `byTier` / `byCampaign`, campaign × tier × reason × step: the first rule whose
+         * `when` matches wins (an absent field matches anything; an absent campaign means win-back).
+         * Default: a care coupon for medium- and low-value users who went quiet after a ticket or
+         * refund (high value already gets VIP care).
          */
         rules: z
           .array(
             z.strictObject({
-              when: z.strictObject({ tier: z.enum(TIERS).optional(), reason: z.enum(REASONS).optional(), step: z.number().int().min(0).optional() }),
+              when: z.strictObject({
+                campaign: z.enum(CAMPAIGN_KINDS).optional(),
+                tier: z.enum(TIERS).optional(),
+                reason: z.enum(REASONS).optional(),
+                step: z.number().int().min(0).optional(),
+              }),
               offer: offerSchema,
             }),
           )
@@ -153,11 +209,15 @@ export const configSchema = z.strictObject({
         defaultTimezone: timezone.default('Asia/Shanghai'),
         quietHours: z.strictObject({ start: hhmm.default('21:00'), end: hhmm.default('09:00') })
           .prefault({}),
-        /** At most `max` win-back messages per user in any window of `days` days. */
+        /**
+         * At most `max` messages per user in any window of `days` days. A cap naming `campaigns`
+         * counts and limits only those kinds; without, every kind. Default: 1 win-back message in
+         * 7 days, 3 messages of any campaign in 30.
+         */
         frequencyCaps: z
-          .array(z.strictObject({ days: z.number().int().min(1), max: z.number().int().min(0) }))
+          .array(z.strictObject({ days: z.number().int().min(1), max: z.number().int().min(0), campaigns: z.array(z.enum(CAMPAIGN_KINDS)).min(1).optional() }))
           .default([
-            { days: 7, max: 1 },
+            { days: 7, max: 1, campaigns: ['winback'] },
             { days: 30, max: 3 },
           ]),
         /** Channels tried in this order when the user has no usable preference. */
@@ -190,6 +250,8 @@ export const configSchema = z.strictObject({
             unsubscribeMailto: z.email().optional(),
             /** Environment variable holding the unsubscribe-token HMAC key. */
             unsubscribeSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('REWAKE_UNSUBSCRIBE_SECRET'),
+            /** On AWS: an existing Secrets Manager secret (name) holding that key. Absent: the stack generates one. */
+            unsubscribeSecretName: secretName.optional(),
           })
           .optional(),
         /** SMS through AWS End User Messaging SMS v2. Absent: SMS goes through Pinpoint (or the webhook). */
@@ -206,6 +268,8 @@ export const configSchema = z.strictObject({
             url: z.url({ protocol: /^https?$/ }),
             /** Environment variable holding the shared HMAC secret. */
             secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('REWAKE_WEBHOOK_SECRET'),
+            /** On AWS: an existing Secrets Manager secret (name) holding it. Absent: the stack generates one to share with the provider. */
+            secretName: secretName.optional(),
             /** The user channels this provider delivers: 'webhook', or 'sms' for a domestic SMS gateway. */
             channels: z.array(z.enum(CHANNELS)).min(1).default(['webhook']),
             maxBatch: z.number().int().min(1).max(1000).default(100),
@@ -233,6 +297,34 @@ export const configSchema = z.strictObject({
         scanSegments: z.number().int().min(1).max(1000).default(4),
         /** When the model fit runs (weekly by default), in `timezone`. */
         fitCron: z.string().regex(/^(\S+\s+){5}\S+$/, 'must be a 6-field cron: min hour day month weekday year').default('0 1 ? * MON *'),
+      })
+      .prefault({}),
+    report: z.strictObject({
+        /** Reactivated: a qualifying event within this many days after the (would-be) send. */
+        attributionDays: z.number().int().min(1).max(365).default(30),
+        /** Event types that count as coming back (seed §4: a purchase; any activity if you prefer). */
+        qualifyingEvents: z.array(z.enum(EVENT_TYPES as [EventType, ...EventType[]])).min(1).default(['purchase']),
+        /** A group with fewer users than this in either arm is flagged "too small to conclude". */
+        minGroupSize: z.number().int().min(1).default(30),
+        /** ...and so is one with fewer reactivations than this in either arm. */
+        minReactivations: z.number().int().min(0).default(5),
+        /** When the report Lambda runs, in `schedule.timezone`: after the daily scan and its sends. */
+        scheduleCron: z.string().regex(/^(\S+\s+){5}\S+$/, 'must be a 6-field cron: min hour day month weekday year').default('0 6 * * ? *'),
+      })
+      .prefault({}),
+    recommendations: z.strictObject({
+        /** Items recommended per message. */
+        count: z.number().int().min(1).max(100).default(10),
+        /** Neighbours kept per item by the training job (each stored item stays far below 400 KB). */
+        neighbours: z.number().int().min(5).max(1000).default(100),
+        /** Popular items kept, overall and per category (fallbacks, and the non-personalised offer). */
+        popularItems: z.number().int().min(10).max(1000).default(200),
+        /** Do not recommend again what the user bought within this many days... */
+        recentDays: z.number().int().min(0).max(3650).default(90),
+        /** ...unless its category is consumable (tea, coffee, refills): those are fine to re-buy. */
+        consumableCategories: z.array(z.string().min(1)).default([]),
+        /** When the training job runs (weekly by default), in `schedule.timezone`. */
+        trainCron: z.string().regex(/^(\S+\s+){5}\S+$/, 'must be a 6-field cron: min hour day month weekday year').default('0 3 ? * MON *'),
       })
       .prefault({}),
   });

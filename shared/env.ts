@@ -12,6 +12,7 @@ export const ENV = {
   candidatesQueueUrl: 'CANDIDATES_QUEUE_URL',
   profileRefreshQueueUrl: 'PROFILE_REFRESH_QUEUE_URL',
   pinpointApplicationId: 'PINPOINT_APPLICATION_ID',
+  reportsBucket: 'REPORTS_BUCKET',
 } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

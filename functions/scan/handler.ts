@@ -6,15 +6,19 @@
  *   plan ─▶ sketch × N segments ─▶ cuts ─▶ enqueue × N segments ─▶ summarize
  *
  * `sketch` streams a segment and returns the value distribution of its candidates (constant
- * memory); `cuts` merges them into tier cut points; `enqueue` scores, tiers and enqueues each
- * candidate's due campaign step. Safe to run twice a day: the ledger lets each step through once.
+ * memory); `cuts` merges them into tier cut points; `enqueue` scores, tiers and enqueues, per user,
+ * the one campaign step due today that ranks highest (shared/campaigns/plan.ts: win-back with
+ * re-entry, birthday, anniversary, new arrivals). Safe to run twice a day: the ledger lets each
+ * step through once, and a user queued today gets nothing else that day.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { nextWinbackStep } from '../../shared/campaigns/winback';
+import { CAMPAIGN_KINDS, holdoutCampaign, type CampaignKind } from '../../shared/campaigns/kinds';
+import { isCandidateState, mayBeDue, planCampaigns } from '../../shared/campaigns/plan';
 import { now as clockNow, dayIn } from '../../shared/clock';
 import { configFromEnv, TIERS, type RewakeConfig, type Tier } from '../../shared/config';
+import { recordDecisions, type DecisionRecord } from '../../shared/delivery/decision-log';
 import type { Candidate } from '../../shared/dormancy/candidate';
 import { assess, STATES, type Assessment, type DormancyState } from '../../shared/dormancy/classify';
 import { scoreProfile, usableModel, type ModelScore, type StoredModel } from '../../shared/dormancy/customer-model';
@@ -48,8 +52,12 @@ export interface SegmentSummary {
   byState: Record<DormancyState, number>;
   byTier: Record<Tier, number>;
   enqueued: number;
+  /** Enqueued per campaign kind. */
+  byCampaign: Record<CampaignKind, number>;
   holdout: number;
   notDue: number;
+  /** Due campaigns that wait because a higher-priority one took the user's day. */
+  outranked: number;
 }
 
 export interface ScanSummary extends SegmentSummary {
@@ -88,9 +96,6 @@ export function depsFromEnv(): ScanDeps {
     now: clockNow,
   };
 }
-
-/** States that enter the win-back campaign. `lost` users are past the point where a message pays. */
-const CANDIDATE_STATES: ReadonlySet<DormancyState> = new Set(['at_risk', 'dormant']);
 
 export async function runPhase(request: ScanRequest, deps: ScanDeps): Promise<unknown> {
   switch (request.phase) {
@@ -150,7 +155,7 @@ async function sketchSegment(plan: ScanPlan, segment: number, deps: ScanDeps) {
   for await (const page of deps.profiles.scanSegment(segment, plan.totalSegments)) {
     for (const profile of page) {
       const { assessment, value } = scoreOne(profile, plan, deps.config);
-      if (CANDIDATE_STATES.has(assessment.state)) sketch.add(value);
+      if (isCandidateState(assessment.state)) sketch.add(value);
     }
   }
   return sketch.toJSON();
@@ -159,40 +164,46 @@ async function sketchSegment(plan: ScanPlan, segment: number, deps: ScanDeps) {
 async function enqueueSegment(plan: ScanPlan, cuts: TierCuts, segment: number, deps: ScanDeps): Promise<SegmentSummary> {
   const { config } = deps;
   const at = new Date(plan.now);
-  const campaign = config.campaigns.winback.id;
   const summary = emptySummary();
   for await (const page of deps.profiles.scanSegment(segment, plan.totalSegments)) {
     const due: Candidate[] = [];
+    const waiting: DecisionRecord[] = [];
     for (const profile of page) {
       summary.profiles += 1;
       const { assessment, value } = scoreOne(profile, plan, config);
       summary.byState[assessment.state] += 1;
-      if (!CANDIDATE_STATES.has(assessment.state)) continue;
+      // Yearly campaigns may reach users who are not candidates: they get a tier by the same cuts.
       const tier = tierOf(value, cuts);
-      summary.byTier[tier] += 1;
+      if (isCandidateState(assessment.state)) summary.byTier[tier] += 1;
+      const input = { profile, state: assessment.state, now: at, campaigns: config.campaigns, defaultTimezone: config.delivery.defaultTimezone };
+      if (!mayBeDue(input)) continue;
       const { entries, deleted } = await deps.ledger.forUser(profile.userId);
       if (deleted) continue;
-      const next = nextWinbackStep(
-        entries.filter((e) => e.campaign === campaign),
-        profile,
-        at,
-        config.campaigns.winback.stepDays,
-      );
-      if (!next.due) {
+      const { chosen, outranked } = planCampaigns({ ...input, ledger: entries, asOf: plan.asOf });
+      for (const { due: waits, by } of outranked) {
+        waiting.push({ userId: profile.userId, campaign: waits.campaign, step: waits.step, kind: waits.kind, decision: 'deferred', reason: 'lower_priority', outrankedBy: by, tier, at: plan.now });
+      }
+      summary.outranked += outranked.length;
+      if (!chosen) {
         summary.notDue += 1;
         continue;
       }
       const candidate: Candidate = {
         userId: profile.userId,
-        campaign,
-        step: next.step,
+        campaign: chosen.campaign,
+        step: chosen.step,
+        kind: chosen.kind,
         asOf: plan.asOf,
         scoredAt: plan.now,
         state: assessment.state,
         tier,
         reason: assessment.reason,
         value: Math.round(value * 100) / 100,
-        holdout: isHoldout(profile.userId, campaign, config.holdout),
+        holdout: isHoldout(profile.userId, holdoutCampaign(chosen.kind, config.campaigns.winback.id), config.holdout),
+        ...(chosen.category !== undefined && { category: chosen.category }),
+        ...(chosen.sku !== undefined && { sku: chosen.sku }),
+        ...(chosen.years !== undefined && { years: chosen.years }),
+        ...(chosen.occasionOn !== undefined && { occasionOn: chosen.occasionOn }),
       };
       if (await deps.ledger.markQueued({ ...candidate, status: 'queued', queuedAt: plan.now }, at)) due.push(candidate);
       else summary.notDue += 1;
@@ -201,11 +212,14 @@ async function enqueueSegment(plan: ScanPlan, cuts: TierCuts, segment: number, d
     // the next scan offers again, never messages that no ledger entry knows about.
     await deps.queue.enqueue(due);
     await deps.ledger.markEnqueued(due, at);
+    recordDecisions(waiting);
     summary.enqueued += due.length;
     summary.holdout += due.filter((c) => c.holdout).length;
+    for (const c of due) summary.byCampaign[c.kind ?? 'winback'] += 1;
   }
   metrics.addMetric('ProfilesScanned', MetricUnit.Count, summary.profiles);
   metrics.addMetric('CandidatesEnqueued', MetricUnit.Count, summary.enqueued);
+  metrics.addMetric('CampaignsOutranked', MetricUnit.Count, summary.outranked);
   return summary;
 }
 
@@ -216,6 +230,9 @@ function summarize(plan: ScanPlan, cuts: TierCuts, summaries: SegmentSummary[]):
     total.enqueued += s.enqueued;
     total.holdout += s.holdout;
     total.notDue += s.notDue;
+    // A segment summary from a run that began before this version has neither field.
+    total.outranked += s.outranked ?? 0;
+    for (const kind of CAMPAIGN_KINDS) total.byCampaign[kind] += s.byCampaign?.[kind] ?? 0;
     for (const state of STATES) total.byState[state] += s.byState[state];
     for (const tier of TIERS) total.byTier[tier] += s.byTier[tier];
   }
@@ -237,8 +254,10 @@ function emptySummary(): SegmentSummary {
     byState: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<DormancyState, number>,
     byTier: Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>,
     enqueued: 0,
+    byCampaign: Object.fromEntries(CAMPAIGN_KINDS.map((k) => [k, 0])) as Record<CampaignKind, number>,
     holdout: 0,
     notDue: 0,
+    outranked: 0,
   };
 }
 

@@ -121,7 +121,7 @@ export async function sendBatch(event: SQSEvent, deps: SendDeps): Promise<SQSBat
     outgoing.map(async (p) => {
       const outcome = outcomes.get(p.message.key)!;
       const { userId, campaign, step } = p.candidate;
-      const base = { userId, campaign, step, channel: p.message.channel, tier: p.candidate.tier, offerId: p.ledger.offerId, at: now.toISOString() };
+      const base = { userId, campaign, step, kind: p.candidate.kind ?? 'winback', channel: p.message.channel, tier: p.candidate.tier, offerId: p.ledger.offerId, at: now.toISOString() };
       try {
         if (outcome.result === 'sent') {
           await deps.ledger.settle(userId, campaign, step, { status: 'sent', messageId: outcome.messageId, detail: outcome.status, at: now.toISOString() });
@@ -171,7 +171,9 @@ async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisi
     availableChannels: deps.channel.channels,
     delivery: config.delivery,
   });
-  const offer = chooseOffer(candidate.tier, candidate.reason, step, config.offers);
+  // A candidate without a kind was queued before there were other campaigns: win-back.
+  const kind = candidate.kind ?? 'winback';
+  const offer = chooseOffer(candidate.tier, candidate.reason, step, config.offers, kind);
   const prior = entries.find((e) => e.campaign === campaign && e.step === step);
   const ledger: SendRecord = {
     ...stripTransient(candidate),
@@ -181,7 +183,7 @@ async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisi
     offerId: offer.id,
     discountPercent: offer.discountPercent,
   };
-  const log = { userId, campaign, step, tier: candidate.tier, offerId: offer.id, at };
+  const log = { userId, campaign, step, kind, tier: candidate.tier, offerId: offer.id, at };
 
   switch (decision.outcome) {
     case 'holdout':
@@ -208,8 +210,20 @@ async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisi
       const couponCode = offer.kind === 'coupon' || offer.kind === 'vip_discount' ? newCouponCode() : undefined;
       const couponExpiresOn = couponCode ? new Date(now.getTime() + offer.validDays * 86_400_000).toISOString().slice(0, 10) : undefined;
       // PIPL Art. 24: no personalisation for users who refused it.
-      const categories = profile?.personalisedRecommendations ? Object.keys(profile.categoryAffinity).slice(0, 2) : [];
-      const rendered = renderMessage({ brand: config.brand, locale, channel: decision.channel, offer, couponCode, expiresOn: couponExpiresOn, categories });
+      const personalised = profile?.personalisedRecommendations === true;
+      const categories = personalised ? Object.keys(profile.categoryAffinity).slice(0, 2) : [];
+      const rendered = renderMessage({
+        brand: config.brand,
+        locale,
+        channel: decision.channel,
+        offer,
+        kind,
+        couponCode,
+        expiresOn: couponExpiresOn,
+        categories,
+        category: personalised ? candidate.category : undefined,
+        years: candidate.years,
+      });
       const claimed = await deps.ledger.claim({ ...ledger, channel: decision.channel, couponCode, couponExpiresOn, at });
       if (!claimed) return undefined; // another delivery of this record, or another sender, has it
       return {

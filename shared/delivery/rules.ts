@@ -4,6 +4,7 @@
  * hours. Pure: the sender hands in the profile, the user's ledger and the clock; the answer says
  * what to do and why, and every answer is recorded.
  */
+import { campaignKind, type CampaignKind } from '../campaigns/kinds';
 import type { Channel, RewakeConfig } from '../config';
 import type { Profile } from '../profiles/aggregate';
 
@@ -68,7 +69,7 @@ export function decide(input: DecideInput): Decision {
   if (input.holdout) return { outcome: 'holdout', channel: channel?.channel ?? null };
   if (profile.optOut) return { outcome: 'suppress', reason: 'opted_out' };
   if (!channel) return { outcome: 'suppress', reason: 'no_consented_channel' };
-  if (overCap(input.ledger, now, delivery.frequencyCaps)) return { outcome: 'suppress', reason: 'frequency_cap' };
+  if (overCap(input.ledger, now, delivery.frequencyCaps, campaignKind(input.campaign))) return { outcome: 'suppress', reason: 'frequency_cap' };
 
   const timezone = profile.timezone ?? delivery.defaultTimezone;
   const opening = quietHoursEnd(now, timezone, delivery.quietHours);
@@ -91,10 +92,19 @@ export function chooseChannel(
   return undefined;
 }
 
-export function overCap(ledger: LedgerEntry[], now: Date, caps: RewakeConfig['delivery']['frequencyCaps']): boolean {
-  return caps.some(({ days, max }) => {
+/**
+ * True when one more message of campaign kind `kind` would exceed a cap. A cap that names
+ * `campaigns` counts only messages of those kinds and holds back only those kinds (the default
+ * "1 win-back message in 7 days" neither counts nor stops a birthday message); a cap without
+ * counts and holds back every kind (the default "3 in 30").
+ */
+export function overCap(ledger: LedgerEntry[], now: Date, caps: RewakeConfig['delivery']['frequencyCaps'], kind: CampaignKind = 'winback'): boolean {
+  return caps.some(({ days, max, campaigns }) => {
+    if (campaigns && !campaigns.includes(kind)) return false;
     const since = now.getTime() - days * 86_400_000;
-    const sent = ledger.filter((e) => COUNTS_AGAINST_CAPS.has(e.status) && e.at && Date.parse(e.at) > since).length;
+    const sent = ledger.filter(
+      (e) => COUNTS_AGAINST_CAPS.has(e.status) && e.at && Date.parse(e.at) > since && (!campaigns || campaigns.includes(campaignKind(e.campaign))),
+    ).length;
     return sent >= max;
   });
 }

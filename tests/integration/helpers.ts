@@ -6,7 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { depsFromEnv, type SendDeps } from '../../functions/send/handler';
 import { parseConfig, type RewakeConfigInput } from '../../shared/config';
+import type { SendLedger } from '../../shared/store/send-ledger';
 import { fakeLambdaContext } from '../../infra/local/lambda-context';
 import { settleProfiles } from '../../infra/local/cli';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
@@ -48,4 +50,25 @@ export async function post(handler: HttpHandler, events: unknown[]): Promise<{ s
 export async function settle(runtime: LocalRuntime): Promise<void> {
   const stats = await settleProfiles(runtime);
   if (stats.failed > 0) throw new Error(`profile refresh failed for ${stats.failed} record(s)`);
+}
+
+/**
+ * Sender deps whose ledger `method` throws once after (or instead of) doing its work: a crash at
+ * that point. `userId` aims the crash at that user's record; `base` supplies the other deps (and
+ * the ledger to wrap, so crashes compose).
+ */
+export function crashingOnce(method: 'claim' | 'settle', when: 'after' | 'before', opts: { userId?: string; base?: SendDeps } = {}): SendDeps {
+  const deps = opts.base ?? depsFromEnv();
+  const original = deps.ledger[method].bind(deps.ledger) as (...args: unknown[]) => Promise<unknown>;
+  // Everything else goes to the wrapped ledger through the prototype chain.
+  const crashing = Object.create(deps.ledger) as SendLedger;
+  let crashed = false;
+  (crashing as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+    const userId = method === 'claim' ? (args[0] as { userId: string }).userId : (args[0] as string);
+    if (crashed || (opts.userId !== undefined && userId !== opts.userId)) return original(...args);
+    crashed = true;
+    if (when === 'after') await original(...args);
+    throw new Error(`crash ${when} ${method}`);
+  };
+  return { ...deps, ledger: crashing };
 }

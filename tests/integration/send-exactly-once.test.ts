@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as ingest } from '../../functions/ingest/handler';
-import { depsFromEnv, sendBatch, type SendDeps } from '../../functions/send/handler';
+import { depsFromEnv, sendBatch } from '../../functions/send/handler';
 import { defaultConfig } from '../../shared/config';
 import type { Candidate } from '../../shared/dormancy/candidate';
 import { isHoldout } from '../../shared/measure/holdout';
@@ -14,7 +14,7 @@ import { documentClient } from '../../shared/store/dynamo';
 import { SendLedger } from '../../shared/store/send-ledger';
 import { toRecord } from '../../infra/local/queue-runner';
 import type { LocalRuntime } from '../../infra/local/runtime';
-import { post, settle, startTestRuntime } from './helpers';
+import { crashingOnce, post, settle, startTestRuntime } from './helpers';
 import { purchase, reachable } from '../fixtures/events';
 
 const SCAN_AT = '2026-06-01T02:00:00+08:00';
@@ -43,21 +43,6 @@ const messagesTo = (userId: string) =>
     .filter(Boolean)
     .flatMap((l) => (JSON.parse(l) as { messages: { userId: string }[] }).messages)
     .filter((m) => m.userId === userId).length;
-
-/** Deps whose ledger method throws once after (or instead of) doing its work: a crash at that point. */
-function crashingOnce(method: 'claim' | 'settle', when: 'after' | 'before'): SendDeps {
-  const deps = depsFromEnv();
-  const crashing = new SendLedger(documentClient(), process.env.SENDS_TABLE!);
-  const original = crashing[method].bind(crashing) as (...args: unknown[]) => Promise<unknown>;
-  let crashed = false;
-  (crashing as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-    if (crashed) return original(...args);
-    crashed = true;
-    if (when === 'after') await original(...args);
-    throw new Error(`crash ${when} ${method}`);
-  };
-  return { ...deps, ledger: crashing };
-}
 
 beforeAll(async () => {
   runtime = await startTestRuntime();

@@ -25,7 +25,7 @@ describe('parseConfig', () => {
     expect(config.delivery.quietHours).toEqual({ start: '21:00', end: '09:00' });
     expect(config.delivery.defaultTimezone).toBe('Asia/Shanghai');
     expect(config.delivery.frequencyCaps).toEqual([
-      { days: 7, max: 1 },
+      { days: 7, max: 1, campaigns: ['winback'] },
       { days: 30, max: 3 },
     ]);
     expect(config.campaigns.winback.stepDays).toEqual([0, 7, 21]);

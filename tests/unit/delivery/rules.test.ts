@@ -38,9 +38,9 @@ function decideFor(overrides: Partial<DecideInput> = {}) {
   return decide(input);
 }
 
-/** A ledger entry of an earlier message (another campaign, so only the caps see it). */
-const earlier = (daysAgo: number, status: SendStatus = 'sent'): LedgerEntry => ({
-  campaign: 'birthday',
+/** A ledger entry of an earlier message: win-back unless told (another step, so only the caps see it). */
+const earlier = (daysAgo: number, status: SendStatus = 'sent', campaign = 'winback'): LedgerEntry => ({
+  campaign,
   step: 0,
   status,
   at: daysBefore(NOW, daysAgo),
@@ -343,6 +343,65 @@ describe('decide', () => {
 
     // Assess
     expect(decision.outcome).toBe('send');
+  });
+
+  describe('caps scoped by campaign (default: 1 win-back message in 7 days, 3 of any campaign in 30)', () => {
+    it('does not count a birthday message against the win-back 7-day cap', () => {
+      // Prepare / Act
+      const decision = decideFor({ ledger: [earlier(3, 'sent', 'birthday-2026')] });
+
+      // Assess
+      expect(decision.outcome).toBe('send');
+    });
+
+    it('does not hold back a birthday message with the win-back 7-day cap', () => {
+      // Prepare / Act
+      const decision = decideFor({ campaign: 'birthday-2026', step: 0, ledger: [earlier(3)] });
+
+      // Assess
+      expect(decision.outcome).toBe('send');
+    });
+
+    it('counts a later win-back episode against the win-back 7-day cap', () => {
+      // Prepare / Act
+      const decision = decideFor({ campaign: 'winback~2', step: 1, ledger: [earlier(3, 'sent', 'winback~2')] });
+
+      // Assess
+      expect(decision).toEqual({ outcome: 'suppress', reason: 'frequency_cap' });
+    });
+
+    it('counts birthday and new-arrival messages against the 30-day cap of any campaign', () => {
+      // Prepare: two other campaigns and one win-back message within 30 days, none within 7.
+      const ledger = [earlier(10, 'sent', 'birthday-2026'), earlier(15, 'sent', 'new-spring-tea'), earlier(20)];
+
+      // Act
+      const decision = decideFor({ ledger });
+
+      // Assess
+      expect(decision).toEqual({ outcome: 'suppress', reason: 'frequency_cap' });
+    });
+
+    it('holds back a birthday message once three messages went out in 30 days', () => {
+      // Prepare / Act
+      const decision = decideFor({ campaign: 'birthday-2026', step: 0, ledger: [earlier(8), earlier(15), earlier(22)] });
+
+      // Assess
+      expect(decision).toEqual({ outcome: 'suppress', reason: 'frequency_cap' });
+    });
+
+    it('applies a cap that names one campaign only to that campaign', () => {
+      // Prepare: at most one anniversary message a year, and no other cap.
+      const delivery = { ...DELIVERY, frequencyCaps: [{ days: 365, max: 1, campaigns: ['anniversary' as const] }] };
+      const ledger = [earlier(200, 'sent', 'anniversary-2025'), earlier(1)];
+
+      // Act
+      const anniversary = decideFor({ delivery, campaign: 'anniversary-2026', step: 0, ledger });
+      const winback = decideFor({ delivery, ledger });
+
+      // Assess
+      expect(anniversary).toEqual({ outcome: 'suppress', reason: 'frequency_cap' });
+      expect(winback.outcome).toBe('send');
+    });
   });
 
   it('defers a send at 22:30 in Shanghai to 09:00 the next morning', () => {

@@ -117,3 +117,46 @@ describe('offer rules by tier × reason × step', () => {
     expect(() => parseConfig({ offers: { rules: [{ when: { reason: 'bored' }, offer: { id: 'x', kind: 'coupon', template: 'coupon' } }] } })).toThrow(/offers\.rules\.0\.when\.reason/);
   });
 });
+
+describe('offers of the other campaigns', () => {
+  it.each([
+    ['birthday', 'birthday-15', 'coupon', 15, 'birthday'],
+    ['anniversary', 'thanks-10', 'coupon', 10, 'anniversary'],
+    ['new_arrivals', 'new-arrivals', 'greeting', 0, 'new_arrivals'],
+  ] as const)('gives the %s campaign its own offer (%s), whatever the tier', (campaign, id, kind, discount, angle) => {
+    // Prepare / Act
+    const offers = (['high', 'medium', 'low'] as const).map((tier) => chooseOffer(tier, 'unknown', 0, OFFERS, campaign));
+
+    // Assess
+    for (const offer of offers) expect(offer).toMatchObject({ id, kind, discountPercent: discount, angle });
+  });
+
+  it('does not apply the win-back care rule to a birthday, because a rule without a campaign is a win-back rule', () => {
+    // Prepare / Act
+    const birthday = chooseOffer('medium', 'service_issue', 0, OFFERS, 'birthday');
+
+    // Assess
+    expect(birthday.id).toBe('birthday-15');
+  });
+
+  it('lets a rule naming a campaign vary its offer by tier', () => {
+    // Prepare
+    const offers = parseConfig({
+      offers: { rules: [{ when: { campaign: 'birthday', tier: 'high' }, offer: { id: 'vip-birthday-25', kind: 'vip_discount', discountPercent: 25, template: 'birthday' } }] },
+    }).offers;
+
+    // Act
+    const vip = chooseOffer('high', 'unknown', 0, offers, 'birthday');
+    const medium = chooseOffer('medium', 'unknown', 0, offers, 'birthday');
+    const winback = chooseOffer('high', 'unknown', 0, offers);
+
+    // Assess
+    expect(vip).toMatchObject({ id: 'vip-birthday-25', discountPercent: 25, angle: 'birthday' });
+    expect(medium.id).toBe('birthday-15');
+    expect(winback.id).toBe('vip-20');
+  });
+
+  it('treats a call without a campaign as win-back, as the sender did before there were others', () => {
+    expect(chooseOffer('medium', 'unknown', 1, OFFERS)).toEqual(chooseOffer('medium', 'unknown', 1, OFFERS, 'winback'));
+  });
+});

@@ -146,3 +146,72 @@ describe('renderMessage', () => {
     expect(body).toContain('专属顾问');
   });
 });
+
+describe('renderMessage per campaign', () => {
+  const birthdayCoupon: OfferChoice = { id: 'birthday-15', kind: 'coupon', discountPercent: 15, validDays: 14, template: 'birthday', angle: 'birthday' };
+  const thanksCoupon: OfferChoice = { id: 'thanks-10', kind: 'coupon', discountPercent: 10, validDays: 14, template: 'anniversary', angle: 'anniversary' };
+  const announcement: OfferChoice = { id: 'new-arrivals', kind: 'greeting', discountPercent: 0, validDays: 7, template: 'new_arrivals', angle: 'new_arrivals' };
+  const code = { couponCode: 'RWAB3KQ7XZ', expiresOn: '2026-06-16' };
+
+  it('wishes a happy birthday with the birthday coupon in 折, its code and expiry, in a zh-CN SMS', () => {
+    // Prepare / Act
+    const { title, body } = renderMessage(input({ kind: 'birthday', offer: birthdayCoupon, ...code }));
+
+    // Assess
+    expect(title).toBe('茶里：生日快乐');
+    expect(body).toBe('【茶里】生日快乐！愿新的一岁一切顺心。送您一张8.5折生日券。券码RWAB3KQ7XZ，2026-06-16前有效。拒收请回复R');
+  });
+
+  it('wishes a happy birthday in English email, ending with the unsubscribe line', () => {
+    // Prepare / Act
+    const { title, body } = renderMessage(input({ kind: 'birthday', locale: 'en', brand: 'Tea House', channel: 'email', offer: birthdayCoupon, ...code }));
+
+    // Assess
+    expect(title).toBe('Tea House: happy birthday');
+    expect(body).toBe('Happy birthday! Wishing you a wonderful year ahead. Here is a 15% birthday coupon for you. Code RWAB3KQ7XZ, valid until 2026-06-16. You can unsubscribe at any time.');
+  });
+
+  it('thanks a member for their years on the anniversary, singular and plural in English', () => {
+    // Prepare / Act
+    const zh = renderMessage(input({ kind: 'anniversary', channel: 'push', offer: thanksCoupon, years: 3 }));
+    const one = renderMessage(input({ kind: 'anniversary', channel: 'push', locale: 'en', offer: thanksCoupon, years: 1 }));
+    const two = renderMessage(input({ kind: 'anniversary', channel: 'push', locale: 'en', offer: thanksCoupon, years: 2 }));
+
+    // Assess
+    expect(zh.title).toBe('茶里：会员周年快乐');
+    expect(zh.body).toBe('会员周年快乐！感谢您3年来的陪伴。送您一张9折感谢券。');
+    expect(one.body).toContain('Thank you for 1 year with us.');
+    expect(two.body).toContain('Thank you for 2 years with us.');
+    expect(two.body).toContain('10% thank-you coupon');
+  });
+
+  it('names the announced category in a new-arrivals message, with no discount line for a greeting offer', () => {
+    // Prepare / Act
+    const zh = renderMessage(input({ kind: 'new_arrivals', offer: announcement, category: '茶具', categories: ['绿茶', '零食'] }));
+    const en = renderMessage(input({ kind: 'new_arrivals', locale: 'en', channel: 'push', offer: announcement, category: 'teaware' }));
+
+    // Assess
+    expect(zh.title).toBe('茶里：茶具上新');
+    expect(zh.body).toBe('【茶里】茶具上新了，快来看看。拒收请回复R');
+    expect(en.title).toBe('茶里: new in teaware');
+    expect(en.body).toBe('New arrivals in teaware are in.');
+  });
+
+  it('announces new arrivals without a category for a user who refused personalisation', () => {
+    // Prepare / Act
+    const { title, body } = renderMessage(input({ kind: 'new_arrivals', channel: 'push', offer: announcement }));
+
+    // Assess
+    expect(title).toBe('茶里：新品上架');
+    expect(body).toBe('新品已上架，快来看看。');
+  });
+
+  it('renders a message without a campaign kind as win-back', () => {
+    // Prepare / Act
+    const { title, body } = renderMessage(input({ channel: 'push' }));
+
+    // Assess
+    expect(title).toBe('茶里：好久不见');
+    expect(body).toBe('好久不见，我们想念您！最近过得好吗？送您一张8折优惠券。');
+  });
+});
