@@ -10,7 +10,7 @@ import type { RewakeConfig } from '../../shared/config';
 import type { DecisionRecord } from '../../shared/delivery/decision-log';
 import type { RewakeEvent } from '../../shared/events/schema';
 import { loadConfig } from '../aws/load-config';
-import { startLocalApi } from './api-server';
+import { apiRoutes, startLocalApi, type ApiHandler } from './api-server';
 import { loadDemoDataset } from './demo-dataset';
 import { fakeLambdaContext } from './lambda-context';
 import { drainQueue, type DrainStats } from './queue-runner';
@@ -18,6 +18,8 @@ import { startLocalRuntime, type LocalRuntime } from './runtime';
 import type { ScanSummary } from '../../functions/scan/handler';
 import type { StoredModel } from '../../shared/dormancy/customer-model';
 import { runScanStateMachine, type ScanInvoke } from './scan-orchestrator';
+import { auditLocalRun, formatAuditReport } from './outbox-audit';
+import { reportTable } from '../../shared/measure/report-text';
 
 type Command = 'start' | 'serve' | 'scan';
 
@@ -97,6 +99,19 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
   }
   const last = scans.findLast((s): s is Required<ScanRound> => s.scan !== undefined)!;
 
+  // Every delivered message checked against the rules it had to pass, from the run's own tables.
+  const audit = await auditLocalRun({ outDir: runtime.outDir, config });
+  // The report as of the data's end: the dataset's actual later events decide who came back.
+  const { produceReport, sourcesFromEnv, writeReportFiles } = await import('../../functions/report/produce');
+  const report = await produceReport(sourcesFromEnv(config), {
+    config,
+    now: new Date(dataset.lastEventAt),
+    delivery: 'simulated',
+    byState: last.scan.byState,
+    populationAsOf: last.scan.asOf,
+  });
+  const reportFiles = writeReportFiles(report, runtime.outDir);
+
   const summary = {
     dataset: { file: 'data/online-retail-slice.csv', customers: dataset.customers, events: dataset.events.length, lastEventAt: dataset.lastEventAt },
     ingested,
@@ -107,14 +122,27 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
       byChannel: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.channel ?? 'none'),
       byOffer: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.offerId ?? 'none'),
       byTier: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.tier ?? 'none'),
-      byStep: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => `${d.campaign}#${d.step}`),
+      byCampaign: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => (d.step > 0 ? `${d.campaign}#${d.step}` : d.campaign)),
     },
     decisions: countBy(decisions, (d) => (d.reason && d.decision !== 'sent' ? `${d.decision}:${d.reason}` : d.decision)),
-    files: { outbox: runtime.outbox.outboxFile, preview: runtime.outbox.previewFile, decisions: runtime.decisionsFile },
+    audit: { messages: audit.messages, violations: audit.violations },
+    report,
+    files: {
+      outbox: runtime.outbox.outboxFile,
+      preview: runtime.outbox.previewFile,
+      decisions: runtime.decisionsFile,
+      report: reportFiles.html,
+      reportJson: reportFiles.json,
+    },
     seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   print(json, summary);
-  return 0;
+  if (!json) {
+    process.stdout.write(`\n${formatAuditReport(audit)}\n`);
+    process.stdout.write(`\n${reportTable(report)}\n`);
+  }
+  // A violation is a bug in the sender: the demo must say so loudly, not just print it.
+  return audit.violations.length > 0 ? 1 : 0;
 }
 
 interface ScanRound {
@@ -131,7 +159,7 @@ interface ScanRound {
  */
 export function demoFirstScanDay(lastEventAt: string, config: RewakeConfig): string {
   const cadence = Math.max(...config.campaigns.winback.stepDays);
-  const window = ATTRIBUTION_DAYS_FOR_DEMO;
+  const window = config.report.attributionDays;
   return new Date(Date.parse(lastEventAt.slice(0, 10)) - (cadence + window + 1) * 86_400_000).toISOString().slice(0, 10);
 }
 
@@ -145,7 +173,9 @@ export function weeklyScanDays(first: string, stepDays: readonly number[]): stri
 
 async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
   const { handler: ingest } = await import('../../functions/ingest/handler');
-  const api = await startLocalApi({ handler: ingest as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>, port });
+  // With channels.ses, the unsubscribe link's routes too (no key; REWAKE_UNSUBSCRIBE_SECRET signs the links).
+  const unsubscribe = (await import('../../shared/config')).configFromEnv().channels.ses && (await import('../../functions/unsubscribe/handler')).handler;
+  const api = await startLocalApi({ handler: apiRoutes(ingest as unknown as ApiHandler, (unsubscribe || undefined) as ApiHandler | undefined), port });
   // The profiles Lambda's stand-in: fold whatever ingest queued, every moment, until stopped.
   const stop = new AbortController();
   const refresher = (async () => {
@@ -173,7 +203,6 @@ async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Pr
 }
 
 const DEFAULT_DATA_DIR = '.rewake-data';
-const ATTRIBUTION_DAYS_FOR_DEMO = 30;
 
 /** True when no profile is stored yet. */
 async function isEmpty(): Promise<boolean> {
@@ -283,9 +312,9 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     scan: ScanSummary;
     delivery: DrainStats;
     scans?: { day: string; eventsReplayedBefore: number; queued?: number; holdout?: number; sent?: number }[];
-    messages?: { byChannel: Record<string, number>; byOffer: Record<string, number>; byTier: Record<string, number>; byStep?: Record<string, number> };
+    messages?: { byChannel: Record<string, number>; byOffer: Record<string, number>; byTier: Record<string, number>; byCampaign?: Record<string, number> };
     decisions?: Record<string, number>;
-    files?: Record<string, string>;
+    files?: { outbox: string; preview: string; decisions: string; report?: string; reportJson?: string };
     seconds?: number;
   };
   const lines: string[] = ['', 'Rewake — local run', ''];
@@ -316,11 +345,14 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     lines.push(`  by channel      ${fmt(s.messages.byChannel)}`);
     lines.push(`  by offer        ${fmt(s.messages.byOffer)}`);
     lines.push(`  by tier         ${fmt(s.messages.byTier)}`);
-    if (s.messages.byStep) lines.push(`  by step         ${fmt(s.messages.byStep)}`);
+    if (s.messages.byCampaign) lines.push(`  by campaign     ${fmt(s.messages.byCampaign)}`);
   }
   if (s.decisions) lines.push(`Decisions         ${fmt(s.decisions)}`);
   lines.push(`Queue             ${s.delivery.received} received, ${s.delivery.succeeded} done, ${s.delivery.failed} retried, ${s.delivery.deadLettered} dead-lettered`);
-  if (s.files) lines.push('', `Outbox            ${s.files.outbox}`, `Preview           ${s.files.preview}`, `Decisions         ${s.files.decisions}`);
+  if (s.files) {
+    lines.push('', `Outbox            ${s.files.outbox}`, `Preview           ${s.files.preview}`, `Decisions         ${s.files.decisions}`);
+    if (s.files.report) lines.push(`Report            ${s.files.report} (and ${s.files.reportJson})`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
   // Timing goes to stderr: the summary itself is the same on every run.
   if (s.seconds !== undefined) log(`took ${s.seconds} s`);
