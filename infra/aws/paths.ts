@@ -11,9 +11,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');
 
 /** The pipeline stages that run as Lambda functions, one folder each under functions/. */
-export type Stage = 'ingest' | 'profiles' | 'fit' | 'scan' | 'send';
+export type Stage = 'ingest' | 'profiles' | 'fit' | 'scan' | 'send' | 'unsubscribe' | 'feedback' | 'report' | 'recommend';
 
-/** The thin Lambda handler of one pipeline stage: functions/<stage>/handler.ts. */
-export function handlerEntry(stage: Stage): string {
-  return join(REPO_ROOT, 'functions', stage, 'handler.ts');
+/** The thin Lambda handler of one pipeline stage: functions/<stage>/handler.ts (or another file there). */
+export function handlerEntry(stage: Stage, file = 'handler.ts'): string {
+  return join(REPO_ROOT, 'functions', stage, file);
 }

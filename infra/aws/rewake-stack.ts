@@ -3,12 +3,15 @@ import { Construct } from 'constructs';
 import type { RewakeConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { AlarmTopic } from './constructs/alarm-topic';
+import { ChannelFeedback } from './constructs/channel-feedback';
+import { ChannelSecrets } from './constructs/channel-secrets';
 import { DeliveryQueue } from './constructs/delivery-queue';
 import { IngestApi } from './constructs/ingest-api';
 import { ProfileRefresh } from './constructs/profile-refresh';
 import { ScheduledFit } from './constructs/scheduled-fit';
 import { ScheduledScan } from './constructs/scheduled-scan';
 import { Tables } from './constructs/tables';
+import { UNSUBSCRIBE_PATH, UnsubscribeEndpoint } from './constructs/unsubscribe-endpoint';
 
 /** The stack's construct id and default CloudFormation stack name. Never rename a deployed one. */
 export const STACK_ID = 'Rewake';
@@ -36,7 +39,10 @@ export interface RewakeStackProps extends StackProps {
  * Rewake on AWS, read top to bottom as the data flows:
  * API → ingest λ → events table, profile-refresh queue → profiles λ → profiles table;
  * weekly schedule → fit λ → models table;
- * daily schedule → scan state machine → scan λ (per phase and segment) → candidates queue → sender λ → Pinpoint.
+ * daily schedule → scan state machine → scan λ (per phase and segment) → candidates queue → sender λ → Pinpoint
+ * (and, when configured, SES, End User Messaging SMS and a signed webhook, their HMAC keys in Secrets Manager);
+ * with SES: GET|POST /v1/unsubscribe (no API key) → unsubscribe λ → profile event;
+ * SES bounces and complaints, SMS replies and events → feedback topic → queue → feedback λ → profile events.
  *
  * Rewake never creates a Pinpoint project (Pinpoint takes no new customers): it sends through an
  * existing one, named in config.channels.pinpoint.applicationId or, when that is unset, by the
@@ -50,6 +56,12 @@ export class RewakeStack extends Stack {
   public readonly scheduledFit: ScheduledFit;
   public readonly profileRefresh: ProfileRefresh;
   public readonly ingestApi: IngestApi;
+  /** The channels' HMAC keys (with channels.ses or channels.webhook). */
+  public readonly channelSecrets: ChannelSecrets;
+  /** SES / End User Messaging feedback → profile events (with channels.ses or channels.sms). */
+  public readonly channelFeedback?: ChannelFeedback;
+  /** GET|POST /v1/unsubscribe (with channels.ses). */
+  public readonly unsubscribe?: UnsubscribeEndpoint;
   /** The Pinpoint project id the sender uses: a literal from config, or the parameter's token. */
   public readonly pinpointApplicationId: string;
 
@@ -62,11 +74,19 @@ export class RewakeStack extends Stack {
 
     this.tables = new Tables(this, 'Tables');
     this.alarms = new AlarmTopic(this, 'Alarms');
+    const { ses, sms } = config.channels;
+    this.channelSecrets = new ChannelSecrets(this, 'ChannelSecrets', { config });
+    if (ses || sms) {
+      this.channelFeedback = new ChannelFeedback(this, 'Feedback', { config, tables: this.tables, alarms: this.alarms, secrets: this.channelSecrets });
+    }
     this.delivery = new DeliveryQueue(this, 'Delivery', {
       config,
       tables: this.tables,
       alarms: this.alarms,
       pinpointApplicationId: this.pinpointApplicationId,
+      secrets: this.channelSecrets,
+      sesConfigurationSetName: this.channelFeedback?.sesConfigurationSetName,
+      smsConfigurationSetName: this.channelFeedback?.smsConfigurationSetName,
     });
     this.scheduledScan = new ScheduledScan(this, 'ScheduledScan', {
       config,
@@ -90,6 +110,15 @@ export class RewakeStack extends Stack {
       profileRefreshQueue: this.profileRefresh.queue,
       cloudWatchRole: props.apiGatewayCloudWatchRole,
     });
+    if (ses) {
+      this.unsubscribe = new UnsubscribeEndpoint(this, 'Unsubscribe', {
+        config,
+        tables: this.tables,
+        api: this.ingestApi.api,
+        secrets: this.channelSecrets,
+        secret: this.channelSecrets.unsubscribe!,
+      });
+    }
 
     this.outputs();
   }
@@ -143,6 +172,28 @@ export class RewakeStack extends Stack {
         '--cli-binary-format raw-in-base64-out --payload \'{"source":"manual"}\' /dev/null',
       value: this.scheduledFit.fit.function.functionName,
     });
+    if (this.unsubscribe) {
+      new CfnOutput(this, 'UnsubscribeUrl', {
+        description: 'Where the unsubscribe links must lead: set channels.ses.unsubscribeBaseUrl to this (or a custom domain mapped to it)',
+        value: `${api.api.url}${UNSUBSCRIBE_PATH}`,
+      });
+    }
+    if (this.channelFeedback) {
+      new CfnOutput(this, 'FeedbackTopicArn', {
+        description: 'SES and End User Messaging feedback: point the SMS phone number\'s (or pool\'s) two-way channel here',
+        value: this.channelFeedback.topic.topicArn,
+      });
+      new CfnOutput(this, 'FeedbackDeadLetterQueueArn', {
+        description: 'Redrive after fixing the cause: aws sqs start-message-move-task --source-arn <this>',
+        value: this.channelFeedback.deadLetterQueue.queueArn,
+      });
+    }
+    if (this.channelSecrets.webhook) {
+      new CfnOutput(this, 'WebhookSecretArn', {
+        description: 'The webhook HMAC key to give the provider: aws secretsmanager get-secret-value --secret-id <this>',
+        value: this.channelSecrets.webhook.secret.secretArn,
+      });
+    }
     for (const { definition, table } of this.tables.all) {
       new CfnOutput(this, `${definition.id}TableName`, { value: table.tableName });
     }

@@ -17,19 +17,24 @@ import { fakeLambdaContext } from './lambda-context';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** The routes the stack deploys, as API Gateway resources. */
+/** The routes the stack deploys, as API Gateway resources, and whether each takes the API key. */
 export const API_ROUTES = [
-  { method: 'POST', resource: '/v1/events' },
-  { method: 'GET', resource: '/v1/users/{userId}' },
-  { method: 'DELETE', resource: '/v1/users/{userId}' },
+  { method: 'POST', resource: '/v1/events', apiKey: true },
+  { method: 'GET', resource: '/v1/users/{userId}', apiKey: true },
+  { method: 'DELETE', resource: '/v1/users/{userId}', apiKey: true },
+  // The unsubscribe link (with channels.ses): mail clients and people call it, with no key; the
+  // signed token in the URL authorizes it.
+  { method: 'GET', resource: '/v1/unsubscribe', apiKey: false },
+  { method: 'POST', resource: '/v1/unsubscribe', apiKey: false },
 ] as const;
 
 export type RouteKey = `${(typeof API_ROUTES)[number]['method']} ${(typeof API_ROUTES)[number]['resource']}`;
 
 export interface StartLocalApiOptions {
   /**
-   * One handler for every route, or one per route (as separate Lambdas would be). A route with no
-   * handler is not deployed, so it answers like an unknown route.
+   * One handler for every route that takes the API key (the ingest function's), or one per route
+   * (as separate Lambdas would be; `apiRoutes` builds that map). A route with no handler is not
+   * deployed, so it answers like an unknown route.
    */
   handler: ApiHandler | Partial<Record<RouteKey, ApiHandler>>;
   /** @default 0 (ephemeral) */
@@ -72,8 +77,8 @@ export async function startLocalApi(opts: StartLocalApiOptions): Promise<LocalAp
   const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const integrationTimeoutMs = opts.integrationTimeoutMs ?? 29_000;
   const functionName = opts.functionName ?? 'rewake-ingest-local';
-  const handlerFor = (key: RouteKey): ApiHandler | undefined =>
-    typeof opts.handler === 'function' ? opts.handler : opts.handler[key];
+  const handlerFor = (match: RouteMatch): ApiHandler | undefined =>
+    typeof opts.handler === 'function' ? (match.apiKey ? opts.handler : undefined) : opts.handler[match.key];
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -95,11 +100,11 @@ export async function startLocalApi(opts: StartLocalApiOptions): Promise<LocalAp
     }
 
     const match = matchRoute(method, url.pathname);
-    const handler = match && handlerFor(match.key);
+    const handler = match && handlerFor(match);
     if (!match || !handler) {
       return gatewayResponse(res, 403, 'MissingAuthenticationTokenException', 'Missing Authentication Token', requestId);
     }
-    if (!keyMatches(headerValue(req, 'x-api-key'), apiKey)) {
+    if (match.apiKey && !keyMatches(headerValue(req, 'x-api-key'), apiKey)) {
       return gatewayResponse(res, 403, 'ForbiddenException', 'Forbidden', requestId);
     }
     const { body, tooLarge } = await readBody(req, maxBodyBytes);
@@ -130,6 +135,19 @@ export async function startLocalApi(opts: StartLocalApiOptions): Promise<LocalAp
   };
 }
 
+/**
+ * The handler map the stack's API deploys: `ingest` behind every keyed route and, when given (the
+ * stack adds it with channels.ses), `unsubscribe` behind GET and POST /v1/unsubscribe.
+ */
+export function apiRoutes(ingest: ApiHandler, unsubscribe?: ApiHandler): Partial<Record<RouteKey, ApiHandler>> {
+  const routes: Partial<Record<RouteKey, ApiHandler>> = {};
+  for (const route of API_ROUTES) {
+    const handler = route.apiKey ? ingest : unsubscribe;
+    if (handler) routes[`${route.method} ${route.resource}` as RouteKey] = handler;
+  }
+  return routes;
+}
+
 /** 40 letters and digits, the shape of a generated API Gateway key. */
 function generateApiKey(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -147,6 +165,7 @@ interface RouteMatch {
   key: RouteKey;
   resource: string;
   pathParameters: Record<string, string> | null;
+  apiKey: boolean;
 }
 
 /** API Gateway matches the path against resources; `{name}` takes one non-empty segment. */
@@ -171,6 +190,7 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
         key: `${route.method} ${route.resource}` as RouteKey,
         resource: route.resource,
         pathParameters: Object.keys(params).length ? params : null,
+        apiKey: route.apiKey,
       };
     }
   }
@@ -250,8 +270,9 @@ function toProxyEvent(
       identity: {
         accessKey: null,
         accountId: null,
-        apiKey,
-        apiKeyId: API_KEY_ID,
+        // API Gateway names the key only on methods that require one.
+        apiKey: match.apiKey ? apiKey : null,
+        apiKeyId: match.apiKey ? API_KEY_ID : null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

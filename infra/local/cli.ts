@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { RewakeConfig } from '../../shared/config';
+import { configFromEnv, type RewakeConfig } from '../../shared/config';
 import type { DecisionRecord } from '../../shared/delivery/decision-log';
 import type { RewakeEvent } from '../../shared/events/schema';
 import { loadConfig } from '../aws/load-config';
@@ -174,8 +174,8 @@ export function weeklyScanDays(first: string, stepDays: readonly number[]): stri
 async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
   const { handler: ingest } = await import('../../functions/ingest/handler');
   // With channels.ses, the unsubscribe link's routes too (no key; REWAKE_UNSUBSCRIBE_SECRET signs the links).
-  const unsubscribe = (await import('../../shared/config')).configFromEnv().channels.ses && (await import('../../functions/unsubscribe/handler')).handler;
-  const api = await startLocalApi({ handler: apiRoutes(ingest as unknown as ApiHandler, (unsubscribe || undefined) as ApiHandler | undefined), port });
+  const unsubscribe = configFromEnv().channels.ses ? (await import('../../functions/unsubscribe/handler')).handler : undefined;
+  const api = await startLocalApi({ handler: apiRoutes(ingest as unknown as ApiHandler, unsubscribe as unknown as ApiHandler | undefined), port });
   // The profiles Lambda's stand-in: fold whatever ingest queued, every moment, until stopped.
   const stop = new AbortController();
   const refresher = (async () => {

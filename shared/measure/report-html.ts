@@ -8,19 +8,25 @@
  * days since the send) and uplift by tier with 95% interval bars (floating bars [low, high] with
  * the estimate as a point: Chart.js has no error bars of its own).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatPercent, formatPoints, formatSignedPercent, DIMENSIONS, type Comparison, type GroupRow, type Report } from './report';
 
+/** The Chart.js build the page inlines; the report Lambda's bundle carries a copy of it. */
+export const CHART_JS_FILE = 'chart.umd.min.js';
+
 /**
- * The Chart.js UMD build, read from the installed package. The package's `exports` hide `dist/`,
- * so it is found next to the CommonJS entry point. A bundled Lambda needs chart.js shipped as a
- * node module (NodejsFunction `bundling.nodeModules: ['chart.js']`), or the caller passes the source.
+ * The Chart.js UMD build: beside the running bundle in Lambda (the stack copies it there), else
+ * from the installed package, whose `exports` hide `dist/`, so it is found next to the CommonJS
+ * entry point.
  */
 export function loadChartJs(): string {
+  const bundled = join(dirname(fileURLToPath(import.meta.url)), CHART_JS_FILE);
+  if (existsSync(bundled)) return readFileSync(bundled, 'utf8');
   const require = createRequire(import.meta.url);
-  return readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
+  return readFileSync(join(dirname(require.resolve('chart.js')), CHART_JS_FILE), 'utf8');
 }
 
 export interface RenderOptions {

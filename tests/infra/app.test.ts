@@ -6,7 +6,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defineRewakeApp } from '../../infra/aws/app';
 import { STACK_ID } from '../../infra/aws/rewake-stack';
-import { defaultConfig } from '../../shared/config';
+import { defaultConfig, parseConfig } from '../../shared/config';
 import { FAST_APP_PROPS } from './helpers';
 
 const outdir = mkdtempSync(join(tmpdir(), 'rewake-cdk-'));
@@ -22,6 +22,17 @@ describe('the CDK app', () => {
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
     const violations = report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations);
     expect(violations).toEqual([]);
+  });
+
+  it.each([
+    ['stack-owned configuration sets and generated keys', { ses: { fromAddress: 'Shop <hi@shop.example>', unsubscribeBaseUrl: 'https://a.example/v1/unsubscribe' }, sms: { originationIdentity: 'pool-0a1b' }, webhook: { url: 'https://gw.example.cn/send' } }],
+    ['named configuration sets, imported keys and a sender id', { ses: { fromAddress: 'hi@shop.example', configurationSet: 'mail', unsubscribeBaseUrl: 'https://a.example/v1/unsubscribe', unsubscribeSecretName: 'rewake/unsub' }, sms: { originationIdentity: 'ShopSender', configurationSet: 'sms' } }],
+  ])('passes the cdk-nag checks with the SES, SMS and webhook channels deployed: %s', (name, channels) => {
+    const app = new App({ ...FAST_APP_PROPS, outdir: join(outdir, name.replace(/\W+/g, '-')) });
+    defineRewakeApp(app, parseConfig({ channels }));
+    app.synth();
+    const report = JSON.parse(readFileSync(join(outdir, name.replace(/\W+/g, '-'), 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations)).toEqual([]);
   });
 
   it('fails synth on a cdk-nag finding nobody acknowledged', () => {

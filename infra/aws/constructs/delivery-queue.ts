@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -7,6 +7,7 @@ import type { RewakeConfig } from '../../../shared/config';
 import { ENV } from '../../../shared/env';
 import { ConfigError } from '../../../shared/errors';
 import type { AlarmTopic } from './alarm-topic';
+import type { ChannelSecrets } from './channel-secrets';
 import { RewakeFunction } from './rewake-function';
 import type { Tables } from './tables';
 
@@ -42,10 +43,28 @@ export interface DeliveryQueueProps {
    * @default - no limit beyond the account's concurrency
    */
   readonly maxConcurrency?: number;
+  /** The channels' HMAC keys (unsubscribe links, webhook signatures); required with channels.ses or channels.webhook. */
+  readonly secrets?: ChannelSecrets;
+  /**
+   * The SES configuration set to send through, when the stack created it (ChannelFeedback): it
+   * carries the bounce and complaint destination. @default - channels.ses.configurationSet
+   */
+  readonly sesConfigurationSetName?: string;
+  /** The End User Messaging configuration set to send through, when the stack created it. @default - channels.sms.configurationSet */
+  readonly smsConfigurationSetName?: string;
+  /**
+   * Let the sender record provider OPT_OUT / PERMANENT_FAILURE answers as profile events
+   * (functions/feedback/provider-outcomes.ts): the events table and the profile fold are granted
+   * and named in its environment. Turn on together with the sender's call to recordProviderOutcomes.
+   * @default false
+   */
+  readonly recordProviderOutcomes?: boolean;
 }
 
 /**
- * Candidates queue → sender λ → Pinpoint SendMessages. The queue is encrypted, TLS-only and backed
+ * Candidates queue → sender λ → Pinpoint SendMessages, and SES email, End User Messaging SMS and the
+ * signed webhook when config enables them, each granted on exactly its identity and configuration
+ * set, with the HMAC keys read from Secrets Manager. The queue is encrypted, TLS-only and backed
  * by a dead-letter queue that alarms on its first message; the sender reports per-message failures,
  * so one bad candidate in a batch is retried alone.
  */
@@ -56,15 +75,8 @@ export class DeliveryQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryQueueProps) {
     super(scope, id);
-    const { config, tables } = props;
-    // The sender can route to SES, End User Messaging SMS and a webhook (functions/send/handler.ts),
-    // but this stack does not yet grant those calls or provision their secrets: refuse at synth
-    // rather than deploy a sender whose every batch would fail into the DLQ.
-    for (const channel of ['ses', 'sms', 'webhook'] as const) {
-      if (config.channels[channel]) {
-        throw new ConfigError(`channels.${channel}: not deployable yet — the stack grants and provisions only Pinpoint. Use it locally, or remove it from the deploy config.`);
-      }
-    }
+    const { tables } = props;
+    const config = withConfigurationSets(props.config, props.sesConfigurationSetName, props.smsConfigurationSetName);
     const senderTimeout = props.senderTimeout ?? Duration.seconds(20);
     assertVisibilityCoversSender(config.queue.visibilityTimeoutSeconds, senderTimeout);
 
@@ -117,6 +129,14 @@ export class DeliveryQueue extends Construct {
         resources: [pinpointMessagesArn(this, props.pinpointApplicationId)],
       }),
     );
+    this.grantChannels(config, props);
+    if (props.recordProviderOutcomes) {
+      // functions/feedback/provider-outcomes.ts: the deletion marker (Query on sends, granted
+      // above), then EventStore.ingest and the fold, exactly as ingest writes a profile event.
+      Object.entries(tables.environmentFor('Events')).forEach(([name, value]) => this.sender.function.addEnvironment(name, value));
+      tables.events.grant(this.sender.function, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query');
+      tables.profiles.grant(this.sender.function, 'dynamodb:PutItem');
+    }
 
     this.sender.function.addEventSource(
       new SqsEventSource(this.queue, {
@@ -127,6 +147,107 @@ export class DeliveryQueue extends Construct {
       }),
     );
   }
+
+  /**
+   * SES, End User Messaging SMS and the webhook's key, each only when configured, each on exactly
+   * the resources the sender sends through.
+   */
+  private grantChannels(config: RewakeConfig, props: DeliveryQueueProps): void {
+    const { ses, sms, webhook } = config.channels;
+    const stack = Stack.of(this);
+    if ((ses || webhook) && !props.secrets) throw new Error('DeliveryQueue: channels.ses and channels.webhook need the stack\'s ChannelSecrets');
+    if (ses) {
+      const { address, domain } = sesSender(ses.fromAddress);
+      const identity = (name: string) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+      this.sender.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'SendEmailFromOneAddress',
+          actions: ['ses:SendEmail'],
+          // The verified identity may be the domain or the address itself; SES checks whichever
+          // it sends as, and the configuration set. (In the SES sandbox it also checks each
+          // verified recipient's identity: add those while testing.)
+          resources: [
+            identity(domain),
+            identity(address),
+            ...(ses.configurationSet ? [stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: ses.configurationSet })] : []),
+          ],
+          conditions: { StringEquals: { 'ses:FromAddress': address } },
+        }),
+      );
+      props.secrets!.grantRead(this.sender, props.secrets!.unsubscribe!);
+    }
+    if (sms) {
+      const origination = smsOriginationArn(this, sms.originationIdentity);
+      this.sender.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'SendTextFromOneOriginationIdentity',
+          actions: ['sms-voice:SendTextMessage'],
+          resources: [
+            origination,
+            ...(sms.configurationSet
+              ? [stack.formatArn({ service: 'sms-voice', resource: 'configuration-set', resourceName: sms.configurationSet, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })]
+              : []),
+          ],
+        }),
+      );
+      if (isSenderId(sms.originationIdentity)) {
+        Validations.of(this.sender.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:sender-id/${sms.originationIdentity}/*]`,
+          reason: 'A sender id is registered per destination country and its ARN ends in the country code; the wildcard covers the countries of this one sender id.',
+        });
+      }
+    }
+    if (webhook) props.secrets!.grantRead(this.sender, props.secrets!.webhook!);
+  }
+}
+
+/** The config the sender runs with: the configuration sets it must send through filled in. */
+function withConfigurationSets(config: RewakeConfig, sesConfigurationSet: string | undefined, smsConfigurationSet: string | undefined): RewakeConfig {
+  const { ses, sms } = config.channels;
+  return {
+    ...config,
+    channels: {
+      ...config.channels,
+      ses: ses && { ...ses, configurationSet: sesConfigurationSet ?? ses.configurationSet },
+      sms: sms && { ...sms, configurationSet: smsConfigurationSet ?? sms.configurationSet },
+    },
+  };
+}
+
+/** The address and domain of an SES from address such as `"Rewake Shop" <hello@shop.example>`. */
+export function sesSender(fromAddress: string): { address: string; domain: string } {
+  const address = (/<([^<>]+)>\s*$/.exec(fromAddress)?.[1] ?? fromAddress).trim();
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) {
+    throw new ConfigError(`Invalid configuration:\n  channels.ses.fromAddress: '${fromAddress}' has no address@domain to grant ses:SendEmail on`);
+  }
+  return { address, domain: address.slice(at + 1).toLowerCase() };
+}
+
+/**
+ * The ARN of an End User Messaging origination identity as config names it: an ARN as is, a phone
+ * number id (phone-…), a pool id (pool-…), or a sender id (its ARN ends in the country code, any
+ * country). A bare E.164 number cannot be turned into its ARN offline (the ARN holds the phone
+ * number id), so synth asks for the id.
+ */
+export function smsOriginationArn(scope: Construct, identity: string): string {
+  if (identity.startsWith('arn:')) return identity;
+  const arn = (resource: string, resourceName: string) =>
+    Stack.of(scope).formatArn({ service: 'sms-voice', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  if (/^phone-[0-9a-f]+$/i.test(identity)) return arn('phone-number', identity);
+  if (/^pool-[0-9a-f]+$/i.test(identity)) return arn('pool', identity);
+  if (identity.startsWith('+')) {
+    throw new ConfigError(
+      `Invalid configuration:\n  channels.sms.originationIdentity: give the phone number's id (phone-…) or ARN, not '${identity}': ` +
+        'the sender\'s IAM grant names the number by its ARN, which holds the id.',
+    );
+  }
+  return arn('sender-id', `${identity}/*`);
+}
+
+/** A sender id, as opposed to an ARN, a phone number id or a pool id. */
+function isSenderId(identity: string): boolean {
+  return !identity.startsWith('arn:') && !/^(phone|pool)-[0-9a-f]+$/i.test(identity) && !identity.startsWith('+');
 }
 
 /** arn:<partition>:mobiletargeting:<region>:<account>:apps/<id>/messages — SendMessages' resource. */

@@ -3,6 +3,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { Charset, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { basename, join } from 'node:path';
 import { Construct } from 'constructs';
 import { CONFIG_ENV, type RewakeConfig } from '../../../shared/config';
 import { LOCK_FILE, REPO_ROOT, handlerEntry, type Stage } from '../paths';
@@ -37,6 +38,14 @@ export interface RewakeFunctionProps {
   readonly runtime?: Runtime;
   /** @default - none */
   readonly description?: string;
+  /** The handler file in functions/<stage>/, for a stage with more than one Lambda. @default 'handler.ts' */
+  readonly handlerFile?: string;
+  /**
+   * Files (repo-relative) copied beside the bundle, for code that reads a file at run time rather
+   * than importing it (the report page inlines Chart.js's browser build as text).
+   * @default - none
+   */
+  readonly copyFiles?: string[];
 }
 
 /**
@@ -67,7 +76,7 @@ export class RewakeFunction extends Construct {
 
     const tracing = props.tracing ?? Tracing.DISABLED;
     this.function = new NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.stage),
+      entry: handlerEntry(props.stage, props.handlerFile),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
@@ -110,6 +119,14 @@ export class RewakeFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: [],
         forceDockerBundling: false,
+        commandHooks: props.copyFiles?.length
+          ? {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (inputDir: string, outputDir: string) =>
+                props.copyFiles!.map((file) => `cp "${join(inputDir, file)}" "${join(outputDir, basename(file))}"`),
+            }
+          : undefined,
       },
     });
 
