@@ -6,6 +6,7 @@
  * The same schema validates at `cdk synth`, at local start-up and at Lambda cold start, so a bad
  * value fails early with a message naming the field, never half-way through a send.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isTimeZone } from './clock';
 import { CAMPAIGN_KINDS, isUsableWinbackId } from './campaigns/kinds';
@@ -316,7 +317,7 @@ export const configSchema = z.strictObject({
         /** Items recommended per message. */
         count: z.number().int().min(1).max(100).default(10),
         /** Neighbours kept per item by the training job (each stored item stays far below 400 KB). */
-        neighbours: z.number().int().min(5).max(1000).default(100),
+        neighbours: z.number().int().min(5).max(1000).default(50),
         /** Popular items kept, overall and per category (fallbacks, and the non-personalised offer). */
         popularItems: z.number().int().min(10).max(1000).default(200),
         /** Do not recommend again what the user bought within this many days... */
@@ -344,6 +345,28 @@ export function parseConfig(raw: unknown, source = 'configuration'): RewakeConfi
 }
 
 export const defaultConfig = (): RewakeConfig => parseConfig({});
+
+/**
+ * What a config says beyond the defaults: `parseConfig(configOverrides(c))` deep-equals `c`. A Lambda
+ * gets only this (its environment holds 4 KB in all), and rebuilds the rest from the same defaults.
+ */
+export function configOverrides(config: RewakeConfig): RewakeConfigInput {
+  return (difference(config, defaultConfig()) ?? {}) as RewakeConfigInput;
+}
+
+/** Keys of `value` that differ from `base`, recursively; arrays and scalars are compared whole. */
+function difference(value: unknown, base: unknown): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isRecord(value) && isRecord(base)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      const d = difference(v, base[key]);
+      if (d !== undefined) out[key] = d;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+  return isDeepStrictEqual(value, base) ? undefined : value;
+}
 
 /** Lambdas receive their config as JSON in this environment variable, set by the stack. */
 export const CONFIG_ENV = 'REWAKE_CONFIG';

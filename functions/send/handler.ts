@@ -26,6 +26,10 @@ import { renderMessage } from '../../shared/offers/render';
 import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { CandidateQueue } from '../../shared/queue/candidate-queue';
 import { sqsClient } from '../../shared/queue/sqs';
+import type { FeedbackStores } from '../../shared/feedback/apply';
+import { channelSecretNames, loadSecretsIntoEnv } from '../../shared/secrets';
+import { feedbackStoreDeps, feedbackStores } from '../feedback/stores';
+import { recordProviderOutcomes } from '../feedback/provider-outcomes';
 import { documentClient } from '../../shared/store/dynamo';
 import { ProfileStore } from '../../shared/store/profile-store';
 import { SendLedger, type SendRecord } from '../../shared/store/send-ledger';
@@ -37,6 +41,8 @@ export interface SendDeps {
   queue: CandidateQueue;
   channel: DeliveryChannel;
   now: () => Date;
+  /** Where provider OPT_OUT / PERMANENT_FAILURE answers are recorded for later campaigns; off when absent. */
+  feedback?: FeedbackStores;
 }
 
 export function depsFromEnv(): SendDeps {
@@ -49,6 +55,12 @@ export function depsFromEnv(): SendDeps {
     queue: new CandidateQueue(sqsClient(), requireEnv(ENV.candidatesQueueUrl)),
     channel: channelFromConfig(config),
     now: clockNow,
+    // Recording provider answers needs the events table; the stack names it only when enabled.
+    feedback: process.env[ENV.eventsTable]
+      ? feedbackStores(
+          feedbackStoreDeps(db, { eventsTable: requireEnv(ENV.eventsTable), profilesTable: requireEnv(ENV.profilesTable), sendsTable: requireEnv(ENV.sendsTable) }, config),
+        )
+      : undefined,
   };
 }
 
@@ -142,6 +154,7 @@ export async function sendBatch(event: SQSEvent, deps: SendDeps): Promise<SQSBat
   );
 
   recordDecisions(decisions);
+  await recordProviderOutcomes(decisions, deps.feedback);
   for (const d of decisions) metrics.addMetric(`Decision_${d.decision}`, MetricUnit.Count, 1);
   return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
 }
@@ -274,4 +287,8 @@ let deps: SendDeps | undefined;
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .handler(async (event) => sendBatch(event, (deps ??= depsFromEnv())));
+  .handler(async (event) => {
+    // Channel keys (unsubscribe, webhook) come from Secrets Manager once per container.
+    if (!deps) await loadSecretsIntoEnv(channelSecretNames(configFromEnv()));
+    return sendBatch(event, (deps ??= depsFromEnv()));
+  });

@@ -1,6 +1,6 @@
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { RewakeConfig } from '../../shared/config';
+import { configOverrides, type RewakeConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { ChannelFeedback } from './constructs/channel-feedback';
@@ -8,6 +8,7 @@ import { ChannelSecrets } from './constructs/channel-secrets';
 import { DeliveryQueue } from './constructs/delivery-queue';
 import { IngestApi } from './constructs/ingest-api';
 import { ProfileRefresh } from './constructs/profile-refresh';
+import { ReactivationReport } from './constructs/reactivation-report';
 import { ScheduledFit } from './constructs/scheduled-fit';
 import { ScheduledScan } from './constructs/scheduled-scan';
 import { Tables } from './constructs/tables';
@@ -62,6 +63,8 @@ export class RewakeStack extends Stack {
   public readonly channelFeedback?: ChannelFeedback;
   /** GET|POST /v1/unsubscribe (with channels.ses). */
   public readonly unsubscribe?: UnsubscribeEndpoint;
+  /** The daily reactivation report (reports bucket) and GET /v1/reports/latest. */
+  public readonly report: ReactivationReport;
   /** The Pinpoint project id the sender uses: a literal from config, or the parameter's token. */
   public readonly pinpointApplicationId: string;
 
@@ -85,6 +88,7 @@ export class RewakeStack extends Stack {
       alarms: this.alarms,
       pinpointApplicationId: this.pinpointApplicationId,
       secrets: this.channelSecrets,
+      recordProviderOutcomes: true,
       sesConfigurationSetName: this.channelFeedback?.sesConfigurationSetName,
       smsConfigurationSetName: this.channelFeedback?.smsConfigurationSetName,
     });
@@ -110,6 +114,12 @@ export class RewakeStack extends Stack {
       profileRefreshQueue: this.profileRefresh.queue,
       cloudWatchRole: props.apiGatewayCloudWatchRole,
     });
+    this.report = new ReactivationReport(this, 'Report', {
+      config,
+      tables: this.tables,
+      failedRunsQueue: this.scheduledScan.failedRunsQueue,
+    });
+    this.ingestApi.addKeyedRoute(['v1', 'reports', 'latest'], 'GET', this.report.latest.function);
     if (ses) {
       this.unsubscribe = new UnsubscribeEndpoint(this, 'Unsubscribe', {
         config,
@@ -172,6 +182,10 @@ export class RewakeStack extends Stack {
         '--cli-binary-format raw-in-base64-out --payload \'{"source":"manual"}\' /dev/null',
       value: this.scheduledFit.fit.function.functionName,
     });
+    new CfnOutput(this, 'ReportsBucketName', {
+      description: 'The reactivation reports: reports/latest.html, reports/latest.json, reports/<day>.json',
+      value: this.report.bucket.bucketName,
+    });
     if (this.unsubscribe) {
       new CfnOutput(this, 'UnsubscribeUrl', {
         description: 'Where the unsubscribe links must lead: set channels.ses.unsubscribeBaseUrl to this (or a custom domain mapped to it)',
@@ -205,7 +219,8 @@ export class RewakeStack extends Stack {
  * environment exceeds 4 KB; better to say so at synth than half-way through `cdk deploy`.
  */
 export function assertConfigFitsLambdaEnvironment(config: RewakeConfig): void {
-  const bytes = Buffer.byteLength(JSON.stringify(config), 'utf8');
+  // Functions receive only what differs from the defaults (RewakeFunction, configOverrides).
+  const bytes = Buffer.byteLength(JSON.stringify(configOverrides(config)), 'utf8');
   if (bytes > MAX_CONFIG_ENV_BYTES) {
     throw new ConfigError(
       `Invalid configuration:\n  (root): is ${bytes} bytes as JSON, over the ${MAX_CONFIG_ENV_BYTES} bytes it may take ` +

@@ -3,21 +3,22 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { RewakeFunction } from '../../infra/aws/constructs/rewake-function';
 import { handlerEntry, type Stage } from '../../infra/aws/paths';
-import { CONFIG_ENV } from '../../shared/config';
+import { CONFIG_ENV, parseConfig } from '../../shared/config';
 import { ENV } from '../../shared/env';
 import { TABLES } from '../../shared/store/tables';
 import { actionsOf, logicalId, ref, statementsOfRole, statementsOn, synthRewake, type Statement } from './helpers';
 
 const { stack, template, config } = synthRewake();
-type Name = 'ingest' | 'profiles' | 'fit' | 'scan' | 'sender';
+type Name = 'ingest' | 'profiles' | 'fit' | 'scan' | 'sender' | 'report';
 const functions: Record<Name, RewakeFunction> = {
   ingest: stack.ingestApi.ingest,
   profiles: stack.profileRefresh.refresher,
   fit: stack.scheduledFit.fit,
   scan: stack.scheduledScan.scan,
   sender: stack.delivery.sender,
+  report: stack.report.report,
 };
-const STAGE: Record<Name, Stage> = { ingest: 'ingest', profiles: 'profiles', fit: 'fit', scan: 'scan', sender: 'send' };
+const STAGE: Record<Name, Stage> = { ingest: 'ingest', profiles: 'profiles', fit: 'fit', scan: 'scan', sender: 'send', report: 'report' };
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const propsOf = (fn: RewakeFunction) => resources[logicalId(fn.function)]!.Properties;
 const envOf = (fn: RewakeFunction) => propsOf(fn).Environment.Variables as Record<string, unknown>;
@@ -28,9 +29,14 @@ const actionsOn = (fn: RewakeFunction, resource: IConstruct): string[] =>
 const COMMON_ENV = [CONFIG_ENV, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 const ENV_NAMES: Record<string, string> = ENV;
 
-/** The variables a handler reads with requireEnv(ENV.x): what it needs, straight from its source. */
+/**
+ * The variables a handler reads with requireEnv(ENV.x): what it needs, straight from its source and
+ * the modules it imports from its own folder (functions/report/produce.ts, say).
+ */
 function requiredEnv(stage: Stage): string[] {
-  const source = readFileSync(handlerEntry(stage), 'utf8');
+  const entry = readFileSync(handlerEntry(stage), 'utf8');
+  const siblings = [...entry.matchAll(/from '\.\/([\w-]+)'/g)].map((m) => readFileSync(handlerEntry(stage, `${m[1]}.ts`), 'utf8'));
+  const source = [entry, ...siblings].join('\n');
   return [...new Set([...source.matchAll(/requireEnv\(ENV\.(\w+)[,)]/g)].map((m) => ENV_NAMES[m[1]!]!))].sort();
 }
 
@@ -46,13 +52,15 @@ const TABLE_ACTIONS: Record<Name, Record<'events' | 'profiles' | 'sends' | 'mode
   profiles: { events: ddb('Query'), profiles: ddb('PutItem'), sends: [], models: [] },
   fit: { events: [], profiles: ddb('Scan'), sends: [], models: ddb('PutItem') },
   scan: { events: [], profiles: ddb('Scan'), sends: ddb('Query', 'PutItem', 'UpdateItem'), models: ddb('Query') },
-  sender: { events: [], profiles: ddb('GetItem'), sends: ddb('Query', 'PutItem', 'UpdateItem'), models: [] },
+  // The sender also records provider OPT_OUT / PERMANENT_FAILURE as profile events, as ingest writes them.
+  sender: { events: ddb('BatchGetItem', 'BatchWriteItem', 'Query'), profiles: ddb('GetItem', 'PutItem'), sends: ddb('Query', 'PutItem', 'UpdateItem'), models: [] },
+  report: { events: ddb('Query'), profiles: ddb('Scan'), sends: ddb('Scan'), models: [] },
 };
 const CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 
 describe('Lambda functions', () => {
-  it('runs the five handlers, and nothing else, as Lambda functions', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+  it('runs the six batch and pipeline handlers and the report reader, and nothing else, as Lambda functions', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     for (const fn of Object.values(functions)) expect(propsOf(fn).Handler).toBe('index.handler');
   });
 
@@ -78,13 +86,13 @@ describe('Lambda functions', () => {
       expect(resources[logicalId(fn.logGroup)]!.Properties.RetentionInDays).toBe(30);
       groups.add(logicalId(fn.logGroup));
     }
-    expect(groups.size).toBe(5);
+    expect(groups.size).toBe(Object.keys(functions).length);
   });
 
-  it('hands every function the validated config and the common variables', () => {
+  it('hands every function the validated config (as overrides of the defaults) and the common variables', () => {
     for (const fn of Object.values(functions)) {
+      expect(parseConfig(JSON.parse(String(envOf(fn)[CONFIG_ENV])))).toEqual(config);
       expect(envOf(fn)).toMatchObject({
-        [CONFIG_ENV]: JSON.stringify(config),
         POWERTOOLS_SERVICE_NAME: 'rewake',
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -159,11 +167,12 @@ describe('Lambda functions', () => {
     expect(actionsOn(functions.fit, stack.tables.profiles)).toEqual(['dynamodb:Scan']);
   });
 
-  it('lets the scan and the sender never delete from the ledger or touch events', () => {
+  it('lets the scan and the sender never delete from the ledger; only the sender writes events, as ingest does, for provider opt-outs', () => {
     for (const fn of [functions.scan, functions.sender]) {
       expect(actionsOn(fn, stack.tables.sends).filter((a) => /Delete|BatchWrite/.test(a))).toEqual([]);
-      expect(actionsOn(fn, stack.tables.events)).toEqual([]);
     }
+    expect(actionsOn(functions.scan, stack.tables.events)).toEqual([]);
+    expect(actionsOn(functions.sender, stack.tables.events)).toEqual(ddb('BatchGetItem', 'BatchWriteItem', 'Query'));
   });
 
   it('lets each producer only send to its queue, and each consumer consume its own', () => {

@@ -28,12 +28,13 @@ function routes(): Record<string, Record<string, any>> {
 }
 
 describe('ingest API', () => {
-  it('serves POST /v1/events and GET and DELETE /v1/users/{userId}, all from the ingest function', () => {
+  it('serves POST /v1/events and GET and DELETE /v1/users/{userId} from the ingest function, and the latest report from its own', () => {
     const methods = routes();
-    expect(Object.keys(methods).sort()).toEqual(['DELETE /v1/users/{userId}', 'GET /v1/users/{userId}', 'POST /v1/events']);
-    for (const method of Object.values(methods)) {
+    expect(Object.keys(methods).sort()).toEqual(['DELETE /v1/users/{userId}', 'GET /v1/reports/latest', 'GET /v1/users/{userId}', 'POST /v1/events']);
+    for (const [route, method] of Object.entries(methods)) {
       expect(method.Integration.Type).toBe('AWS_PROXY');
-      expect(JSON.stringify(method.Integration.Uri)).toContain(JSON.stringify(arnOf(ingestApi.ingest.function)));
+      const fn = route === 'GET /v1/reports/latest' ? stack.report.latest.function : ingestApi.ingest.function;
+      expect(JSON.stringify(method.Integration.Uri)).toContain(JSON.stringify(arnOf(fn)));
     }
   });
 

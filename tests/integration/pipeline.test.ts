@@ -18,7 +18,7 @@ import { drainQueue } from '../../infra/local/queue-runner';
 import { startPinpointOutbox } from '../../infra/local/pinpoint-outbox';
 import { LOCAL_PINPOINT_APP_ID, type LocalRuntime } from '../../infra/local/runtime';
 import { toRecord } from '../../infra/local/queue-runner';
-import { context, post, settle, startTestRuntime } from './helpers';
+import { apiEvent, context, post, settle, startTestRuntime } from './helpers';
 import { profileUpdate, purchase, reachable } from '../fixtures/events';
 
 const SCAN_AT = '2026-06-01T02:00:00+08:00';
@@ -133,6 +133,32 @@ describe('scan → queue → sender → outbox', () => {
 });
 
 describe('provider failures', () => {
+  it('records a provider OPT_OUT as withdrawn consent, so the next campaign step does not try that address again', async () => {
+    const user = treatedId('opted-out-at-provider');
+    await post(ingest, [purchase(user, LONG_AGO, 50), reachable(user, LONG_AGO)]);
+    await settle(runtime);
+    const outDir = mkdtempSync(join(tmpdir(), 'rewake-optout-'));
+    const outbox = await startPinpointOutbox({ outDir, faults: () => 'OPT_OUT' });
+    const channel = new PinpointChannel(new PinpointClient({ endpoint: outbox.endpoint, region: 'ap-northeast-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), { applicationId: LOCAL_PINPOINT_APP_ID });
+    const deps = { ...depsFromEnv(), channel };
+    const candidate = { userId: user, campaign: 'winback', step: 0, asOf: '2026-06-01', scoredAt: SCAN_AT, state: 'dormant', tier: 'low', reason: 'unknown', value: 50, holdout: false };
+    const event = { Records: [toRecord({ MessageId: 'm-optout', ReceiptHandle: 'r', Body: JSON.stringify(candidate) }, 'arn:aws:sqs:local:1:q', 'local')] } as SQSEvent;
+
+    try {
+      const before = await ingest(apiEvent('GET', '/v1/users/{userId}', { userId: user }), context());
+      const response = await sendBatch(event, deps);
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(JSON.parse(before.body).profile.consent.sms).toBe(true);
+      const after = await ingest(apiEvent('GET', '/v1/users/{userId}', { userId: user }), context());
+      expect(JSON.parse(after.body).profile.consent.sms).toBe(false);
+      const ledger = new SendLedger(documentClient(), process.env.SENDS_TABLE!);
+      expect((await ledger.forUser(user)).entries[0]).toMatchObject({ status: 'failed', detail: 'OPT_OUT' });
+    } finally {
+      await outbox.stop();
+    }
+  });
+
   it('retries a THROTTLED address through the queue and sends it once on the next delivery', async () => {
     const user = treatedId('throttled');
     await post(ingest, [purchase(user, LONG_AGO, 50), reachable(user, LONG_AGO)]);

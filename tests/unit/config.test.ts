@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CONFIG_ENV, configFromEnv, parseConfig } from '../../shared/config';
+import { CONFIG_ENV, configFromEnv, configOverrides, parseConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 
 /** The ConfigError `fn` throws; fails the test if it throws nothing or something else. */
@@ -188,5 +188,39 @@ describe('configFromEnv', () => {
     // Assess
     expect(error.message).toMatch(/Invalid REWAKE_CONFIG/);
     expect(error.message).toMatch(/holdout\.share/);
+  });
+});
+
+describe('configOverrides', () => {
+  it('is empty for the defaults, so a default deployment passes "{}" to its functions', () => {
+    expect(configOverrides(parseConfig({}))).toEqual({});
+  });
+
+  it('keeps exactly what differs, and the defaults rebuild the rest', () => {
+    // Prepare
+    const config = parseConfig({
+      brand: 'Tea House',
+      holdout: { share: 0.2 },
+      delivery: { quietHours: { start: '22:00' }, channelOrder: ['sms', 'push'] },
+      channels: { webhook: { url: 'https://gw.example.cn/send' } },
+    });
+
+    // Act
+    const overrides = configOverrides(config);
+
+    // Assess: one changed field of a section, arrays whole, an optional section with its defaults dropped
+    expect(overrides).toEqual({
+      brand: 'Tea House',
+      holdout: { share: 0.2 },
+      delivery: { quietHours: { start: '22:00' }, channelOrder: ['sms', 'push'] },
+      channels: { webhook: { url: 'https://gw.example.cn/send', secretEnv: 'REWAKE_WEBHOOK_SECRET', channels: ['webhook'], maxBatch: 100, timeoutMs: 10_000 } },
+    });
+    expect(parseConfig(JSON.parse(JSON.stringify(overrides)))).toEqual(config);
+  });
+
+  it('keeps an array shortened below its default (arrays are not merged)', () => {
+    const config = parseConfig({ delivery: { frequencyCaps: [{ days: 30, max: 2 }] } });
+    expect(parseConfig(configOverrides(config))).toEqual(config);
+    expect(parseConfig(configOverrides(config)).delivery.frequencyCaps).toHaveLength(1);
   });
 });

@@ -10,11 +10,14 @@ import {
   ResponseType,
   RestApi,
   type IApiKey,
+  type IResource,
+  type Method,
   type QuotaSettings,
   type ThrottleSettings,
   type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RewakeConfig } from '../../../shared/config';
@@ -207,23 +210,20 @@ export class IngestApi extends Construct {
     this.acknowledgeNagFindings(cloudWatchRole);
   }
 
+  /**
+   * Another function behind the same API key and usage plan, e.g. GET /v1/reports/latest: callers
+   * are the brand's own systems, like the ingest routes.
+   */
+  addKeyedRoute(path: string[], httpMethod: string, fn: IFunction): Method {
+    let resource: IResource = this.api.root;
+    for (const part of path) resource = resource.getResource(part) ?? resource.addResource(part);
+    const method = resource.addMethod(httpMethod, new LambdaIntegration(fn, { allowTestInvoke: false }), { apiKeyRequired: true });
+    acknowledgeKeyedMethod(method);
+    return method;
+  }
+
   private acknowledgeNagFindings(cloudWatchRole: boolean): void {
-    for (const method of this.api.methods) {
-      Validations.of(method).acknowledge(
-        {
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'Callers are the brand\'s own back ends (server to server), authenticated by API key with a per-key ' +
-            'usage plan (throttle, optional quota); there are no end-user identities to authorize.',
-        },
-        {
-          id: 'AwsSolutions-COG4',
-          reason:
-            'No Cognito user pool: callers are servers, not people. API keys with a usage plan identify and ' +
-            'throttle each calling system; an IAM-signed variant is the upgrade path if keys are not enough.',
-        },
-      );
-    }
+    for (const method of this.api.methods) acknowledgeKeyedMethod(method);
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
@@ -240,6 +240,23 @@ export class IngestApi extends Construct {
       });
     }
   }
+}
+
+function acknowledgeKeyedMethod(method: Method): void {
+  Validations.of(method).acknowledge(
+    {
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Callers are the brand\'s own back ends (server to server), authenticated by API key with a per-key ' +
+        'usage plan (throttle, optional quota); there are no end-user identities to authorize.',
+    },
+    {
+      id: 'AwsSolutions-COG4',
+      reason:
+        'No Cognito user pool: callers are servers, not people. API keys with a usage plan identify and ' +
+        'throttle each calling system; an IAM-signed variant is the upgrade path if keys are not enough.',
+    },
+  );
 }
 
 /**

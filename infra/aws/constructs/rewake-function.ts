@@ -5,7 +5,7 @@ import { Charset, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-li
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { basename, join } from 'node:path';
 import { Construct } from 'constructs';
-import { CONFIG_ENV, type RewakeConfig } from '../../../shared/config';
+import { CONFIG_ENV, configOverrides, type RewakeConfig } from '../../../shared/config';
 import { LOCK_FILE, REPO_ROOT, handlerEntry, type Stage } from '../paths';
 
 export interface RewakeFunctionProps {
@@ -90,7 +90,8 @@ export class RewakeFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       tracing,
       environment: {
-        [CONFIG_ENV]: JSON.stringify(props.config),
+        // The overrides only: the handler rebuilds the rest from the same defaults (4 KB env limit).
+        [CONFIG_ENV]: JSON.stringify(configOverrides(props.config)),
         POWERTOOLS_SERVICE_NAME: 'rewake',
         POWERTOOLS_METRICS_NAMESPACE: 'Rewake',
         NODE_OPTIONS: '--enable-source-maps',
