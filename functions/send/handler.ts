@@ -33,6 +33,9 @@ import { recordProviderOutcomes } from '../feedback/provider-outcomes';
 import { documentClient } from '../../shared/store/dynamo';
 import { ProfileStore } from '../../shared/store/profile-store';
 import { SendLedger, type SendRecord } from '../../shared/store/send-ledger';
+import { RecommendationStore } from '../../shared/store/recommendation-store';
+import { recommend } from '../../shared/recommend';
+import type { Profile } from '../../shared/profiles/aggregate';
 
 export interface SendDeps {
   config: RewakeConfig;
@@ -41,6 +44,8 @@ export interface SendDeps {
   queue: CandidateQueue;
   channel: DeliveryChannel;
   now: () => Date;
+  /** The stored item-to-item model; absent: messages carry no product recommendations. */
+  recommendations?: RecommendationStore;
   /** Where provider OPT_OUT / PERMANENT_FAILURE answers are recorded for later campaigns; off when absent. */
   feedback?: FeedbackStores;
 }
@@ -55,6 +60,7 @@ export function depsFromEnv(): SendDeps {
     queue: new CandidateQueue(sqsClient(), requireEnv(ENV.candidatesQueueUrl)),
     channel: channelFromConfig(config),
     now: clockNow,
+    recommendations: new RecommendationStore(db, requireEnv(ENV.modelsTable)),
     // Recording provider answers needs the events table; the stack names it only when enabled.
     feedback: process.env[ENV.eventsTable]
       ? feedbackStores(
@@ -225,7 +231,9 @@ async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisi
       // PIPL Art. 24: no personalisation for users who refused it.
       const personalised = profile?.personalisedRecommendations === true;
       const categories = personalised ? Object.keys(profile.categoryAffinity).slice(0, 2) : [];
+      const recommendations = await recommendFor(profile, deps, now);
       const rendered = renderMessage({
+        recommendations,
         brand: config.brand,
         locale,
         channel: decision.channel,
@@ -237,15 +245,35 @@ async function decideRecord(record: SQSRecord, deps: SendDeps, now: Date, decisi
         category: personalised ? candidate.category : undefined,
         years: candidate.years,
       });
-      const claimed = await deps.ledger.claim({ ...ledger, channel: decision.channel, couponCode, couponExpiresOn, at });
+      const claimed = await deps.ledger.claim({ ...ledger, channel: decision.channel, couponCode, couponExpiresOn, recommendations, at });
       if (!claimed) return undefined; // another delivery of this record, or another sender, has it
       return {
         record,
         candidate,
         ledger: { ...ledger, couponCode },
-        message: { key: record.messageId, userId, campaign, step, channel: decision.channel, address: decision.address, ...rendered },
+        message: { key: record.messageId, userId, campaign, step, channel: decision.channel, address: decision.address, ...rendered, recommendations },
       };
     }
+  }
+}
+
+/**
+ * The user's recommended products from the latest stored model: their own history first, then their
+ * categories and what is popular; only popular items for users who refused personalisation (PIPL
+ * Art. 24), without reading their history. No model yet, or a failed read: the message goes
+ * without, rather than not at all.
+ */
+async function recommendFor(profile: Profile | undefined, deps: SendDeps, now: Date): Promise<string[] | undefined> {
+  if (!deps.recommendations || !profile) return undefined;
+  const { count, recentDays, consumableCategories } = deps.config.recommendations;
+  try {
+    const input = await deps.recommendations.forUser(profile);
+    if (!input) return undefined;
+    const picks = recommend(input.model, input.history, { now, count, personalised: input.personalised, categories: input.categories, recentDays, consumableCategories });
+    return picks.map((r) => r.sku);
+  } catch (error) {
+    logger.warn('recommendations unavailable; sending without them', { error: (error as Error).name });
+    return undefined;
   }
 }
 

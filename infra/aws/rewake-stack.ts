@@ -10,6 +10,7 @@ import { IngestApi } from './constructs/ingest-api';
 import { ProfileRefresh } from './constructs/profile-refresh';
 import { ReactivationReport } from './constructs/reactivation-report';
 import { ScheduledFit } from './constructs/scheduled-fit';
+import { ScheduledRecommendations } from './constructs/scheduled-recommendations';
 import { ScheduledScan } from './constructs/scheduled-scan';
 import { Tables } from './constructs/tables';
 import { UNSUBSCRIBE_PATH, UnsubscribeEndpoint } from './constructs/unsubscribe-endpoint';
@@ -63,6 +64,8 @@ export class RewakeStack extends Stack {
   public readonly channelFeedback?: ChannelFeedback;
   /** GET|POST /v1/unsubscribe (with channels.ses). */
   public readonly unsubscribe?: UnsubscribeEndpoint;
+  /** The weekly recommender training (models table), read by the sender. */
+  public readonly recommendations: ScheduledRecommendations;
   /** The daily reactivation report (reports bucket) and GET /v1/reports/latest. */
   public readonly report: ReactivationReport;
   /** The Pinpoint project id the sender uses: a literal from config, or the parameter's token. */
@@ -113,6 +116,11 @@ export class RewakeStack extends Stack {
       tables: this.tables,
       profileRefreshQueue: this.profileRefresh.queue,
       cloudWatchRole: props.apiGatewayCloudWatchRole,
+    });
+    this.recommendations = new ScheduledRecommendations(this, 'Recommendations', {
+      config,
+      tables: this.tables,
+      failedRunsQueue: this.scheduledScan.failedRunsQueue,
     });
     this.report = new ReactivationReport(this, 'Report', {
       config,

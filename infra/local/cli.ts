@@ -17,6 +17,7 @@ import { drainQueue, type DrainStats } from './queue-runner';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 import type { ScanSummary } from '../../functions/scan/handler';
 import type { StoredModel } from '../../shared/dormancy/customer-model';
+import type { TrainSummary } from '../../functions/recommend/handler';
 import { runScanStateMachine, type ScanInvoke } from './scan-orchestrator';
 import { auditLocalRun, formatAuditReport } from './outbox-audit';
 import { reportTable } from '../../shared/measure/report-text';
@@ -83,6 +84,7 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
   };
   const scans: ScanRound[] = [];
   let decisions: DecisionRecord[] = [];
+  let recommender: TrainSummary | undefined;
   try {
     for (const day of scanDays) {
       const replayed = await ingestUpTo(Date.parse(scanInstant(day, config)));
@@ -90,6 +92,7 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
       const fresh = round.decisions.slice(decisions.length);
       decisions = round.decisions;
       scans.push({ day, eventsBefore: replayed, scan: round.scan, delivery: round.delivery, sent: fresh.filter((d) => d.decision === 'sent').length });
+      recommender = round.recommendations;
     }
     // The dataset's actual later events: who really came back, treated or not.
     const later = await ingestUpTo(undefined);
@@ -118,6 +121,7 @@ async function start(runtime: LocalRuntime, config: RewakeConfig, asOfArg: strin
     scans: scans.map((s) => ({ day: s.day, eventsReplayedBefore: s.eventsBefore, queued: s.scan?.enqueued, holdout: s.scan?.holdout, sent: s.sent })),
     scan: last.scan,
     delivery: last.delivery,
+    recommendations: recommender && { items: recommender.items, users: recommender.users, interactions: recommender.interactions },
     messages: {
       byChannel: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.channel ?? 'none'),
       byOffer: countBy(decisions.filter((d) => d.decision === 'sent'), (d) => d.offerId ?? 'none'),
@@ -247,6 +251,10 @@ async function scanAndSend(runtime: LocalRuntime, config: RewakeConfig, asOf: st
   const { handler: fitHandler } = await import('../../functions/fit/handler');
   progress(`fitting the customer-base models as of ${asOf}…`);
   const model = (await fitHandler({ source: 'local', now: scanAt }, fakeLambdaContext({ functionName: 'rewake-fit-local', timeoutMs: 900_000 }))) as StoredModel;
+  // The weekly recommender job's stand-in: the sender reads the model it stores.
+  const { handler: recommendHandler } = await import('../../functions/recommend/handler');
+  progress(`training recommendations as of ${asOf}…`);
+  const recommendations = (await recommendHandler({ source: 'local', now: scanAt }, fakeLambdaContext({ functionName: 'rewake-recommend-local', timeoutMs: 900_000 }))) as TrainSummary;
   progress(`scanning profiles as of ${asOf}…`);
   const scan = await runScanStateMachine(scanHandler as unknown as ScanInvoke, { source: 'local', now: scanAt });
   progress(`scan: ${scan.profiles} profiles, ${scan.enqueued} candidates queued; sending…`);
@@ -259,7 +267,7 @@ async function scanAndSend(runtime: LocalRuntime, config: RewakeConfig, asOf: st
   });
   progress('');
   const decisions = readDecisions(runtime.decisionsFile);
-  return { scan, delivery, decisions, model };
+  return { scan, delivery, decisions, model, recommendations };
 }
 
 /** POST the events in batches through the local API, a few requests at a time, as an app would. */
@@ -314,6 +322,7 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     scans?: { day: string; eventsReplayedBefore: number; queued?: number; holdout?: number; sent?: number }[];
     messages?: { byChannel: Record<string, number>; byOffer: Record<string, number>; byTier: Record<string, number>; byCampaign?: Record<string, number> };
     decisions?: Record<string, number>;
+    recommendations?: { items: number; users: number; interactions: number };
     files?: { outbox: string; preview: string; decisions: string; report?: string; reportJson?: string };
     seconds?: number;
   };
@@ -346,6 +355,9 @@ function print(json: boolean, summary: Record<string, unknown>): void {
     lines.push(`  by offer        ${fmt(s.messages.byOffer)}`);
     lines.push(`  by tier         ${fmt(s.messages.byTier)}`);
     if (s.messages.byCampaign) lines.push(`  by campaign     ${fmt(s.messages.byCampaign)}`);
+  }
+  if (s.recommendations) {
+    lines.push(`Recommendations   item-to-item model retrained before each scan: ${s.recommendations.items} products, ${s.recommendations.users} buyers, ${s.recommendations.interactions} interactions`);
   }
   if (s.decisions) lines.push(`Decisions         ${fmt(s.decisions)}`);
   lines.push(`Queue             ${s.delivery.received} received, ${s.delivery.succeeded} done, ${s.delivery.failed} retried, ${s.delivery.deadLettered} dead-lettered`);

@@ -15,6 +15,8 @@ export interface OutgoingMessage {
   address: string;
   title: string;
   body: string;
+  /** Recommended skus, best first: for providers that carry structured data (app push, webhook). */
+  recommendations?: string[];
 }
 
 /**

@@ -47,7 +47,8 @@ export class PinpointChannel implements DeliveryChannel {
           ChannelType: channelType,
           TitleOverride: m.channel === 'sms' ? undefined : m.title,
           BodyOverride: m.body,
-          Context: { userId: m.userId, campaign: m.campaign, step: String(m.step) },
+          // Context reaches Pinpoint's event stream: clicks and opens attribute to the items shown.
+          Context: { userId: m.userId, campaign: m.campaign, step: String(m.step), ...(m.recommendations?.length ? { recommendations: m.recommendations.join(',') } : {}) },
         };
       }
       let out;

@@ -57,6 +57,8 @@ export interface WebhookMessage {
   address: string;
   title: string;
   body: string;
+  /** Recommended skus, best first (for WeChat template cards and the like); empty when none. */
+  recommendations: string[];
 }
 
 export type WebhookResultStatus = 'accepted' | 'rejected' | 'retry' | 'opted_out';
@@ -123,7 +125,7 @@ export class WebhookChannel implements DeliveryChannel {
 function toWebhookMessage(m: OutgoingMessage): WebhookMessage {
   // Domestic SMS and WeChat fall under the same refusal rule as SMS.
   const body = m.channel === 'sms' || m.channel === 'webhook' ? ensureRefusalLine(m.body) : m.body;
-  return { id: m.key, userId: m.userId, campaign: m.campaign, step: m.step, channel: m.channel, address: m.address, title: m.title, body };
+  return { id: m.key, userId: m.userId, campaign: m.campaign, step: m.step, channel: m.channel, address: m.address, title: m.title, body, recommendations: m.recommendations ?? [] };
 }
 
 /** Per-message outcomes from the provider's reply; a message the reply does not mention is retried. */

@@ -24,7 +24,15 @@ export interface RenderInput {
   category?: string;
   /** Anniversary: whole years of membership. */
   years?: number;
+  /**
+   * Recommended products (skus), best first, from the item-to-item model; non-personalised
+   * (popular) ones for users who refused personalisation. The first few are named in the text.
+   */
+  recommendations?: string[];
 }
+
+/** How many recommended products a message names: a short SMS stays one or two segments. */
+export const RECOMMENDATIONS_IN_TEXT = 3;
 
 export interface RenderedMessage {
   title: string;
@@ -122,7 +130,9 @@ export function renderMessage(input: RenderInput): RenderedMessage {
   const copy = COPY[input.locale];
   const zh = input.locale === 'zh-CN';
   const kind = kindOf(input);
-  const parts = [copy.greeting[kind](input), copy.angle[input.offer.angle](input), copy.offer[input.offer.kind](input), copy.coupon(input)].filter(Boolean);
+  const picks = (input.recommendations ?? []).slice(0, RECOMMENDATIONS_IN_TEXT);
+  const picked = picks.length === 0 ? '' : zh ? `推荐：${picks.join('、')}。` : `Picked for you: ${picks.join(', ')}.`;
+  const parts = [copy.greeting[kind](input), copy.angle[input.offer.angle](input), copy.offer[input.offer.kind](input), copy.coupon(input), picked].filter(Boolean);
   let body = parts.join(zh ? '' : ' ');
   // Webhook providers in mainland China are domestic SMS and WeChat: the same refusal rules apply.
   if (input.channel === 'sms' || input.channel === 'webhook') {

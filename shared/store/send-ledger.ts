@@ -42,6 +42,8 @@ export interface SendRecord {
   couponCode?: string;
   couponExpiresOn?: string;
   messageId?: string;
+  /** The recommended skus the message showed, best first. */
+  recommendations?: string[];
   /** Why it was suppressed, deferred or failed. */
   detail?: string;
   notBefore?: string;

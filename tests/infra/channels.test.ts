@@ -37,7 +37,7 @@ describe('deployable channels: SES, End User Messaging SMS, webhook', () => {
   it('synthesizes with all three configured (it used to refuse them)', () => {
     expect(stack.channelFeedback).toBeDefined();
     expect(stack.unsubscribe).toBeDefined();
-    template.resourceCountIs('AWS::Lambda::Function', 9); // the default seven, unsubscribe and feedback
+    template.resourceCountIs('AWS::Lambda::Function', 10); // the default eight, unsubscribe and feedback
   });
 
   it('lets the sender send email only from the configured address, through the configuration set that reports bounces', () => {

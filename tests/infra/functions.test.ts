@@ -9,7 +9,7 @@ import { TABLES } from '../../shared/store/tables';
 import { actionsOf, logicalId, ref, statementsOfRole, statementsOn, synthRewake, type Statement } from './helpers';
 
 const { stack, template, config } = synthRewake();
-type Name = 'ingest' | 'profiles' | 'fit' | 'scan' | 'sender' | 'report';
+type Name = 'ingest' | 'profiles' | 'fit' | 'scan' | 'sender' | 'report' | 'recommend';
 const functions: Record<Name, RewakeFunction> = {
   ingest: stack.ingestApi.ingest,
   profiles: stack.profileRefresh.refresher,
@@ -17,8 +17,9 @@ const functions: Record<Name, RewakeFunction> = {
   scan: stack.scheduledScan.scan,
   sender: stack.delivery.sender,
   report: stack.report.report,
+  recommend: stack.recommendations.train,
 };
-const STAGE: Record<Name, Stage> = { ingest: 'ingest', profiles: 'profiles', fit: 'fit', scan: 'scan', sender: 'send', report: 'report' };
+const STAGE: Record<Name, Stage> = { ingest: 'ingest', profiles: 'profiles', fit: 'fit', scan: 'scan', sender: 'send', report: 'report', recommend: 'recommend' };
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const propsOf = (fn: RewakeFunction) => resources[logicalId(fn.function)]!.Properties;
 const envOf = (fn: RewakeFunction) => propsOf(fn).Environment.Variables as Record<string, unknown>;
@@ -53,14 +54,15 @@ const TABLE_ACTIONS: Record<Name, Record<'events' | 'profiles' | 'sends' | 'mode
   fit: { events: [], profiles: ddb('Scan'), sends: [], models: ddb('PutItem') },
   scan: { events: [], profiles: ddb('Scan'), sends: ddb('Query', 'PutItem', 'UpdateItem'), models: ddb('Query') },
   // The sender also records provider OPT_OUT / PERMANENT_FAILURE as profile events, as ingest writes them.
-  sender: { events: ddb('BatchGetItem', 'BatchWriteItem', 'Query'), profiles: ddb('GetItem', 'PutItem'), sends: ddb('Query', 'PutItem', 'UpdateItem'), models: [] },
+  sender: { events: ddb('BatchGetItem', 'BatchWriteItem', 'Query'), profiles: ddb('GetItem', 'PutItem'), sends: ddb('Query', 'PutItem', 'UpdateItem'), models: ddb('BatchGetItem', 'Query') },
   report: { events: ddb('Query'), profiles: ddb('Scan'), sends: ddb('Scan'), models: [] },
+  recommend: { events: ddb('Scan'), profiles: [], sends: [], models: ddb('BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'PutItem', 'Query') },
 };
 const CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 
 describe('Lambda functions', () => {
-  it('runs the six batch and pipeline handlers and the report reader, and nothing else, as Lambda functions', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+  it('runs the seven pipeline and batch handlers and the report reader, and nothing else, as Lambda functions', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     for (const fn of Object.values(functions)) expect(propsOf(fn).Handler).toBe('index.handler');
   });
 

@@ -109,7 +109,7 @@ export class DeliveryQueue extends Construct {
       timeout: senderTimeout,
       memorySize: props.senderMemorySize ?? 512,
       environment: {
-        ...tables.environmentFor('Profiles', 'Sends'),
+        ...tables.environmentFor('Profiles', 'Sends', 'Models'),
         [ENV.candidatesQueueUrl]: this.queue.queueUrl,
         [ENV.pinpointApplicationId]: props.pinpointApplicationId,
       },
@@ -120,6 +120,8 @@ export class DeliveryQueue extends Construct {
     tables.sends.grant(this.sender.function, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     // Consent, channels and addresses, read consistently (ProfileStore.get).
     tables.profiles.grant(this.sender.function, 'dynamodb:GetItem');
+    // The latest recommendation model's pointer (Query), then the user's slice of it (BatchGetItem).
+    tables.models.grant(this.sender.function, 'dynamodb:Query', 'dynamodb:BatchGetItem');
     // A candidate deferred by quiet hours goes back on the queue with a delay (CandidateQueue.defer).
     this.queue.grant(this.sender.function, 'sqs:SendMessage');
     this.sender.role.addToPrincipalPolicy(
