@@ -87,7 +87,7 @@ describe('WebhookChannel against a local provider', () => {
     const channel = new WebhookChannel({ url, secret: SECRET, channels: ['sms'] });
 
     // Act
-    await channel.send([msg(1), msg(2)]);
+    await channel.send([msg(1, { recommendations: ['tea-01', 'cup-02'] }), msg(2)]);
 
     // Assess
     expect(received).toHaveLength(1);
@@ -97,8 +97,8 @@ describe('WebhookChannel against a local provider', () => {
     expect(request!.headers[SIGNATURE_HEADER]).toMatch(/^v1=[0-9a-f]{64}$/);
     expect(JSON.parse(request!.rawBody)).toEqual({
       messages: [
-        { id: 'k-1', userId: 'user-1', campaign: 'winback', step: 1, channel: 'sms', address: '+8613900000001', title: '茶里：好久不见', body: '【茶里】好久不见，第1位。拒收请回复R' },
-        { id: 'k-2', userId: 'user-2', campaign: 'winback', step: 1, channel: 'sms', address: '+8613900000002', title: '茶里：好久不见', body: '【茶里】好久不见，第2位。拒收请回复R' },
+        { id: 'k-1', userId: 'user-1', campaign: 'winback', step: 1, channel: 'sms', address: '+8613900000001', title: '茶里：好久不见', body: '【茶里】好久不见，第1位。拒收请回复R', recommendations: ['tea-01', 'cup-02'] },
+        { id: 'k-2', userId: 'user-2', campaign: 'winback', step: 1, channel: 'sms', address: '+8613900000002', title: '茶里：好久不见', body: '【茶里】好久不见，第2位。拒收请回复R', recommendations: [] },
       ],
     });
   });
