@@ -4,11 +4,14 @@
  * report's figures, that the canvases hold pixels, and that the page made no request and threw
  * nothing.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** The system browser playwright-core drives (no browser download); CHROMIUM_PATH overrides. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../shared/config';
 import { buildReport, type Report, type ReportFact, type ReportSend } from '../../shared/measure/report';
@@ -45,7 +48,10 @@ describe('report.html in headless Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'rewake-report-html-'));
     const file = join(dir, 'report.html');
     writeFileSync(file, renderReportHtml(report));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`This test renders report.html in a real browser and found none at ${CHROMIUM}: install Chromium (Debian: apt-get install chromium) or set CHROMIUM_PATH.`);
+    }
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await context.newPage();
     const pageUrl = pathToFileURL(file).href;
     page.on('request', (r) => {
