@@ -18,7 +18,7 @@ import { ENV, requireEnv } from '../../shared/env';
 import { documentClient } from '../../shared/store/dynamo';
 import { EventStore } from '../../shared/store/event-store';
 import { SendLedger } from '../../shared/store/send-ledger';
-import type { OutboxLine, PinpointMessageRequest } from './pinpoint-outbox';
+import { renderedContent, type OutboxLine, type PinpointMessageRequest } from './pinpoint-outbox';
 
 export interface AuditLocalRunOptions {
   /** Where the run wrote outbox.jsonl and decisions.jsonl. */
@@ -101,46 +101,10 @@ export function outboxMessages(line: OutboxLine): AuditedMessage[] {
   }));
 }
 
-const PUSH_MESSAGE_KEYS: Record<string, string> = {
-  GCM: 'GCMMessage',
-  APNS: 'APNSMessage',
-  APNS_SANDBOX: 'APNSMessage',
-  APNS_VOIP: 'APNSMessage',
-  APNS_VOIP_SANDBOX: 'APNSMessage',
-  BAIDU: 'BaiduMessage',
-  ADM: 'ADMMessage',
-};
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' ? (v as Obj) : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/**
- * The body Pinpoint sends to one address of a MessageRequest: the address's BodyOverride, else the
- * channel's message (SMSMessage, GCMMessage/APNSMessage/…, EmailMessage), else the default push or
- * default message, with {{substitutions}} filled in.
- */
+/** The body Pinpoint sends to one address of a MessageRequest, as the fake Pinpoint renders it. */
 export function messageBody(request: PinpointMessageRequest, address: string): string | undefined {
-  const config = obj(request.Addresses?.[address]) ?? {};
-  const type = str(config.ChannelType) ?? '';
-  const mc = obj(request.MessageConfiguration) ?? {};
-  let message: Obj | undefined;
-  let body: string | undefined;
-  if (type === 'SMS') message = obj(mc.SMSMessage);
-  else if (type === 'VOICE') message = obj(mc.VoiceMessage);
-  else if (type === 'EMAIL') {
-    message = obj(mc.EmailMessage);
-    const simple = obj(message?.SimpleEmail);
-    body = str(obj(simple?.TextPart)?.Data) ?? str(obj(simple?.HtmlPart)?.Data);
-  } else if (PUSH_MESSAGE_KEYS[type]) {
-    message = obj(mc[PUSH_MESSAGE_KEYS[type]!]) ?? obj(mc.DefaultPushNotificationMessage);
-  }
-  body = str(config.BodyOverride) ?? body ?? str(message?.Body) ?? str(obj(mc.DefaultPushNotificationMessage)?.Body) ?? str(obj(mc.DefaultMessage)?.Body);
-  const substitutions: Record<string, unknown> = { ...obj(message?.Substitutions), ...obj(config.Substitutions) };
-  return body?.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, key: string) => {
-    const values = substitutions[key];
-    return Array.isArray(values) && typeof values[0] === 'string' ? values[0] : whole;
-  });
+  const config = request.Addresses?.[address];
+  return config ? renderedContent(request, config).body : undefined;
 }
 
 function readJsonLines<T>(file: string): T[] {

@@ -256,7 +256,7 @@ const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' ? (v as
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** The title and body Pinpoint would send to one address: channel message, overrides, substitutions. */
-function renderedContent(request: PinpointMessageRequest, config: PinpointAddressConfiguration): { title?: string; body?: string } {
+export function renderedContent(request: PinpointMessageRequest, config: PinpointAddressConfiguration): { title?: string; body?: string } {
   const mc = obj(request.MessageConfiguration) ?? {};
   const type = config.ChannelType!;
   let message: Obj | undefined;
