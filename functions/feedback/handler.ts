@@ -34,6 +34,7 @@ import { logger, metrics, MetricUnit } from '../../shared/observability';
 import { resolveSecret } from '../../shared/secrets';
 import { documentClient } from '../../shared/store/dynamo';
 import { feedbackStoreDeps, feedbackStores, SmsRecipientIndex } from './stores';
+import { lazyAsync } from '../../shared/lazy';
 
 /** A message on the feedback topic that is none of the kinds above. */
 export class UnknownFeedbackKindError extends RewakeError {}
@@ -132,17 +133,8 @@ async function handleRecordSafely(record: SQSRecord, deps: FeedbackDeps): Promis
   }
 }
 
-let deps: Promise<FeedbackDeps> | undefined;
-
-/** Built once per container; a failed cold start (secret not readable yet) is retried by the next batch. */
-async function cachedDeps(): Promise<FeedbackDeps> {
-  try {
-    return await (deps ??= depsFromEnv());
-  } catch (error) {
-    deps = undefined;
-    throw error;
-  }
-}
+/** Built once per container; a failed cold start is retried by the next batch. */
+const cachedDeps = lazyAsync(depsFromEnv);
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger))

@@ -28,6 +28,7 @@ import { resolveSecret } from '../../shared/secrets';
 import { documentClient } from '../../shared/store/dynamo';
 import { feedbackStoreDeps, feedbackStores } from '../feedback/stores';
 import { confirmPage, donePage, errorPage } from './page';
+import { lazyAsync } from '../../shared/lazy';
 
 export interface UnsubscribeDeps {
   config: RewakeConfig;
@@ -94,17 +95,8 @@ function headerOf(event: APIGatewayProxyEvent, name: string): string | undefined
   return undefined;
 }
 
-let deps: Promise<UnsubscribeDeps> | undefined;
-
-/** Built once per container; a failed cold start (secret not readable yet) is retried by the next request. */
-async function cachedDeps(): Promise<UnsubscribeDeps> {
-  try {
-    return await (deps ??= depsFromEnv());
-  } catch (error) {
-    deps = undefined;
-    throw error;
-  }
-}
+/** Built once per container; a failed cold start is retried by the next request. */
+const cachedDeps = lazyAsync(depsFromEnv);
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLambdaContext(logger))
