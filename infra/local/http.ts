@@ -25,11 +25,23 @@ export function listen(server: Server, port = 0, host = LOCAL_HOST): Promise<num
  * Stops accepting connections and drops open ones. SDK clients keep sockets alive and SQS long polls
  * hold requests open; without closeAllConnections, close() would wait for them.
  */
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting connections and lets requests already in flight finish (a late SDK retry must not
+ * meet a closed database: dynalite closes its store on 'close' and would throw from a timer),
+ * closing keep-alive connections as they go idle; after `graceMs` whatever is left is cut.
+ */
+export function closeServer(server: Server, graceMs = 2000): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!server.listening) return resolve();
-    server.close((err) => (err ? reject(err) : resolve()));
-    server.closeAllConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close((err) => {
+      clearInterval(idle);
+      clearTimeout(force);
+      if (err) reject(err);
+      else resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 

@@ -36,10 +36,14 @@ export interface ForUserOptions {
 }
 
 export class RecommendationStore {
+  /** The latest pointer, kept briefly: the model changes weekly, the sender asks for every message. */
+  private cachedPointer?: { at: number; pointer: Promise<Pointer | undefined> };
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly keepVersions = 2,
+    private readonly pointerTtlMs = 60_000,
   ) {}
 
   /** Stores a trained model; returns how many records were written (the pointer included). */
@@ -51,6 +55,7 @@ export class RecommendationStore {
       records.map((Item) => ({ PutRequest: { Item } })),
     );
     await this.db.send(new PutCommand({ TableName: this.table, Item: pointer }));
+    this.cachedPointer = undefined;
     const pruned = await this.prune();
     return { records: records.length + 1, pruned };
   }
@@ -76,7 +81,7 @@ export class RecommendationStore {
    * personalised recommendations gets an empty history and no categories: nothing of theirs is read.
    */
   async forUser(profile: Profile, options: ForUserOptions = {}): Promise<UserRecInput | undefined> {
-    const pointer = await this.latest();
+    const pointer = await this.recentPointer();
     if (!pointer) return undefined;
     const personalised = profile.personalisedRecommendations !== false;
     const history = personalised ? (options.facts ? historyFromFacts(options.facts) : historyFromProfile(profile)) : [];
@@ -94,6 +99,24 @@ export class RecommendationStore {
     ];
     const records = await this.getAll(ids, pointer.fittedAt);
     return { model: assembleModel(pointer, records), history, personalised, categories };
+  }
+
+  /**
+   * `latest()`, reused for `pointerTtlMs`, so a new model is picked up within that time. Neither "no
+   * model yet" nor a failed read is kept: the first model is used as soon as it exists.
+   */
+  private recentPointer(): Promise<Pointer | undefined> {
+    const now = Date.now();
+    if (!this.cachedPointer || now - this.cachedPointer.at > this.pointerTtlMs) {
+      const pointer = this.latest();
+      const entry = { at: now, pointer };
+      this.cachedPointer = entry;
+      const forget = () => {
+        if (this.cachedPointer === entry) this.cachedPointer = undefined;
+      };
+      pointer.then((p) => p ?? forget(), forget);
+    }
+    return this.cachedPointer.pointer;
   }
 
   /** The whole stored model (every record of the version): for tools and tests, not the send path. */

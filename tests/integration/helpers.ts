@@ -49,7 +49,9 @@ export async function post(handler: HttpHandler, events: unknown[]): Promise<{ s
 /** Let the profiles Lambda (its local stand-in) fold everything ingest queued. */
 export async function settle(runtime: LocalRuntime): Promise<void> {
   const stats = await settleProfiles(runtime);
-  if (stats.failed > 0) throw new Error(`profile refresh failed for ${stats.failed} record(s)`);
+  // A record retried after a slow batch outlived its (short, local) visibility timeout is fine: folds
+  // are idempotent. One whose last attempt failed was dead-lettered: that profile is wrong.
+  if (stats.deadLettered > 0) throw new Error(`profile refresh failed for ${stats.deadLettered} record(s), now dead-lettered`);
 }
 
 /**

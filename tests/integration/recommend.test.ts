@@ -50,7 +50,8 @@ beforeAll(async () => {
   const db = documentClient();
   events = new EventStore(db, { eventsTable: process.env.EVENTS_TABLE!, profilesTable: process.env.PROFILES_TABLE!, retentionDays: 400 });
   profiles = new ProfileStore(db, process.env.PROFILES_TABLE!);
-  store = new RecommendationStore(db, process.env.MODELS_TABLE!);
+  // No pointer caching here: each read sees the newest model, as a fresh sender container would.
+  store = new RecommendationStore(db, process.env.MODELS_TABLE!, 2, 0);
 
   // Six shoppers buy tea-1 with cup-1; three buy snack-1 alone; one views cup-1 (naming its category).
   const batch: RewakeEvent[] = [];
