@@ -9,6 +9,7 @@
  *   rewake backtest --transactions FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--json]
  *   rewake audit-outbox [--out DIR] [--data-dir DIR] [--json]                   check the outbox against the delivery rules
  *   rewake report [--data-dir DIR] [--from D] [--to D] [--out DIR] [--json]     treated vs holdout: report.html and report.json
+ *   rewake recommend [--data-dir DIR] [--as-of YYYY-MM-DD] [--user ID]... [--json] train the recommender on kept data
  *   rewake eval-recs --transactions DIR_OR_FILE [--split-date YYYY-MM-DD] [--json]   evaluate the recommender offline
  */
 import { quietLocalEnv } from '../infra/local/quiet-env';
@@ -37,6 +38,8 @@ commands:
   report    the reactivation report (回流率), treated vs holdout, on kept data; writes report.html and report.json
             [--data-dir DIR (default .rewake-data)] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--as-of YYYY-MM-DD]
             [--out DIR (default out)] [--json]
+  recommend train the recommender on kept data (the weekly job, by hand) and show --user's recommendations
+            [--data-dir DIR (default .rewake-data)] [--as-of YYYY-MM-DD] [--user ID]... [--json]
   eval-recs the recommender against popularity and a plain item-kNN on a time split (HR, Recall, NDCG @10):
             --transactions DIR_OR_FILE (Online Retail by-day dir or CSV) [--split-date YYYY-MM-DD (default 2011-09-01)]
             [--k 10] [--json]
@@ -70,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
     case 'report': {
       const { runReport } = await import('./commands/report');
       return runReport(rest);
+    }
+    case 'recommend': {
+      const { runRecommend } = await import('./commands/recommend');
+      return runRecommend(rest);
     }
     case 'eval-recs': {
       const { runEvalRecs } = await import('./commands/eval-recs');

@@ -9,7 +9,7 @@
  * purchases before the split date and scored on the same test users: those who bought both before
  * and after it. Rewake's defaults (and the baseline's neighbour count) were chosen on splits at
  * 2011-06-01, 2011-07-01 and 2011-08-01 with the data cut at 2011-09-01, not on the default split's
- * test period.
+ * test period: `npx tsx bench/recs-validate.ts DIR [variants.json]` scores variants on those splits.
  *
  * Exit codes: 0 done, 1 the data cannot be evaluated (unreadable, no test users), 2 bad usage.
  */
@@ -101,6 +101,7 @@ export function evalJson(result: EvalResult, counts: ParseCounts, files: number,
     newItemUsers: result.newItemUsers,
     trainInteractions: result.trainInteractions,
     rows: result.rows.map((r) => ({ items: r.items, model: r.model, users: r.metrics.users, hr: round(r.metrics.hr), recall: round(r.metrics.recall), ndcg: round(r.metrics.ndcg) })),
+    rewakeVsBaselines: result.comparisons.map((c) => ({ ...c, difference: round(c.difference), low: round(c.low), high: round(c.high) })),
     input: { files, ...counts },
     trainMs: Math.round(result.trainMs),
     totalMs: Math.round(totalMs),
@@ -119,6 +120,14 @@ export function evalTable(result: EvalResult, counts: ParseCounts, files: number
     const m = r.metrics;
     lines.push(
       `${(r.items === 'all' ? 'all items' : 'new items').padEnd(10)}  ${r.model.padEnd(10)}  ${String(m.users).padStart(6)}  ${m.hr.toFixed(4).padStart(7)}  ${m.recall.toFixed(4).padStart(9)}  ${m.ndcg.toFixed(4).padStart(7)}`,
+    );
+  }
+  lines.push('', `Rewake minus baseline, same users (mean per-user difference, 95% CI):`);
+  for (const c of result.comparisons) {
+    const sign = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
+    const verdict = c.low > 0 ? 'Rewake better' : c.high < 0 ? 'baseline better' : 'no clear difference';
+    lines.push(
+      `  ${(c.items === 'all' ? 'all items' : 'new items').padEnd(10)}  vs ${c.baseline.padEnd(10)}  ${(c.metric === 'hr' ? `HR@${k}` : `NDCG@${k}`).padEnd(7)}  ${sign(c.difference)} (${sign(c.low)} to ${sign(c.high)})  ${verdict}`,
     );
   }
   lines.push(

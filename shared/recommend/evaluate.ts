@@ -104,6 +104,29 @@ export interface EvalRow {
   metrics: Metrics;
 }
 
+/**
+ * Rewake minus a baseline on the same users: the mean per-user difference of a metric with a 95%
+ * interval from the normal approximation of paired differences (users are the independent units).
+ */
+export interface PairedComparison {
+  items: 'all' | 'new';
+  baseline: Exclude<EvalModelName, 'Rewake'>;
+  metric: 'hr' | 'ndcg';
+  difference: number;
+  low: number;
+  high: number;
+}
+
+/** Mean of a[i] − b[i] with a 95% normal interval; the lists are the same users in the same order. */
+export function pairedDifference(a: readonly number[], b: readonly number[]): { difference: number; low: number; high: number } {
+  if (a.length !== b.length || a.length === 0) throw new RangeError('paired lists must be non-empty and of equal length');
+  const d = a.map((v, i) => v - b[i]!);
+  const mean = d.reduce((s, v) => s + v, 0) / d.length;
+  const variance = d.length > 1 ? d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1) : 0;
+  const half = 1.959964 * Math.sqrt(variance / d.length);
+  return { difference: mean, low: mean - half, high: mean + half };
+}
+
 export interface EvalResult {
   k: number;
   splitAt: string;
@@ -112,6 +135,8 @@ export interface EvalResult {
   /** Test users with at least one new item after the split (the "new items" population). */
   newItemUsers: number;
   rows: EvalRow[];
+  /** Rewake vs each baseline, per user, with a 95% interval: is the gap more than noise? */
+  comparisons: PairedComparison[];
   trainMs: number;
 }
 
@@ -128,6 +153,7 @@ export function evaluateSplit(interactions: Interaction[], splitAt: number, opti
   const knn = trainItemKnn(split.train, options.baselineNeighbours);
   const trainMs = performance.now() - t0;
   const rows: EvalRow[] = [];
+  const comparisons: PairedComparison[] = [];
   for (const items of ['all', 'new'] as const) {
     const scored: Record<EvalModelName, { hit: number; recall: number; ndcg: number }[]> = { popularity: [], 'item-kNN': [], Rewake: [] };
     for (const user of split.users) {
@@ -142,6 +168,13 @@ export function evaluateSplit(interactions: Interaction[], splitAt: number, opti
       for (const name of Object.keys(lists) as EvalModelName[]) scored[name].push(userMetrics(lists[name], truth, k));
     }
     for (const model of ['popularity', 'item-kNN', 'Rewake'] as const) rows.push({ model, items, metrics: meanMetrics(scored[model]) });
+    for (const baseline of ['popularity', 'item-kNN'] as const) {
+      for (const metric of ['hr', 'ndcg'] as const) {
+        const ours = scored.Rewake.map((m) => (metric === 'hr' ? m.hit : m.ndcg));
+        const theirs = scored[baseline].map((m) => (metric === 'hr' ? m.hit : m.ndcg));
+        if (ours.length > 0) comparisons.push({ items, baseline, metric, ...pairedDifference(ours, theirs) });
+      }
+    }
   }
   return {
     k,
@@ -150,6 +183,7 @@ export function evaluateSplit(interactions: Interaction[], splitAt: number, opti
     testUsers: split.users.length,
     newItemUsers: split.users.filter((u) => u.fresh.size > 0).length,
     rows,
+    comparisons,
     trainMs,
   };
 }

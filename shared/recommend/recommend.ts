@@ -55,8 +55,12 @@ export function recommend(model: RecModel, history: HistoryEntry[], options: Rec
 
   const neighbourScore = new Map<string, number>();
   for (const [sku, w] of own) {
-    for (const [other, sim] of model.items.get(sku)?.neighbours ?? []) neighbourScore.set(other, (neighbourScore.get(other) ?? 0) + w * sim ** p.similarityPower);
+    for (const [other, sim] of model.items.get(sku)?.neighbours ?? []) {
+      if (excluded.has(other)) continue;
+      neighbourScore.set(other, (neighbourScore.get(other) ?? 0) + w * sim ** p.similarityPower);
+    }
   }
+  if (options.mode === 'new') addPopularityPrior(model, neighbourScore);
   // The user's own items come back as candidates themselves: bought before (buy again) or viewed
   // and not bought (still interested). Not in 'new' mode, where the user's purchases are excluded.
   const repeatScore = options.mode === 'new' ? new Map<string, number>() : own;
@@ -82,6 +86,23 @@ export function recommend(model: RecModel, history: HistoryEntry[], options: Rec
     if (list) out.push(...backfill([], taken, list, 'category', count - out.length));
   }
   return backfill(out, taken, model.popular, 'popular', count);
+}
+
+/**
+ * 'new' mode: a small prior for candidates that are also trending, so of two items the user's
+ * purchases point to about equally, the one selling now comes first. It reorders candidates and
+ * adds none. Rewrites `scores` (scaled to a maximum of 1 first) in place.
+ */
+function addPopularityPrior(model: RecModel, scores: Map<string, number>): void {
+  const prior = model.params.popularityPrior ?? 0;
+  const top = max(scores.values());
+  if (prior <= 0 || top <= 0) return;
+  for (const [sku, s] of scores) scores.set(sku, s / top);
+  const n = model.popular.length;
+  model.popular.forEach((sku, rank) => {
+    const s = scores.get(sku);
+    if (s !== undefined) scores.set(sku, s + (prior * (n - rank)) / n);
+  });
 }
 
 /** The skus the business rule and the mode keep out of the list. */

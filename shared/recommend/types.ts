@@ -89,4 +89,20 @@ export interface ModelParams {
   historyHalfLifeDays: number;
   /** Weight of "buy again" relative to neighbour scores ("all items" only). */
   repeatWeight: number;
+  /**
+   * A user's (or basket's) pairs count (items in it)^−userWeightPower: ½ is the "inverse user
+   * frequency" 1/√n; 0 counts every user alike.
+   */
+  userWeightPower: number;
+  /**
+   * Weight of same-order (basket) co-occurrence next to user-level co-occurrence: each order is
+   * one more row of the matrix, weighted this much. 0: user-level only.
+   */
+  basketWeight: number;
+  /**
+   * 'new' mode only: a candidate that is also trending gets up to this much extra, linear in its
+   * rank in `popular`, on a score whose maximum is 1. Optional: models stored before it existed
+   * read as 0.
+   */
+  popularityPrior?: number;
 }

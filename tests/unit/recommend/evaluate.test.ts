@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateSplit, meanMetrics, splitByTime, userMetrics } from '../../../shared/recommend/evaluate';
+import { evaluateSplit, meanMetrics, pairedDifference, splitByTime, userMetrics } from '../../../shared/recommend/evaluate';
 import type { Interaction } from '../../../shared/recommend/types';
 
 const DAY = 86_400_000;
@@ -92,5 +92,21 @@ describe('evaluateSplit', () => {
     expect(result.testUsers).toBe(1);
     const hr = Object.fromEntries(result.rows.map((r) => [`${r.model}/${r.items}`, r.metrics.hr]));
     expect(hr).toEqual({ 'popularity/all': 0, 'item-kNN/all': 1, 'Rewake/all': 0, 'popularity/new': 0, 'item-kNN/new': 1, 'Rewake/new': 1 });
+  });
+});
+
+describe('pairedDifference', () => {
+  it('is the mean per-user difference with a 95% normal interval on the paired differences', () => {
+    // d = [1, 0, 1, 0]: mean 0.5, sample variance ((0.25 × 4) / 3) = 1/3, se = √(1/3 / 4) = 0.288675,
+    // half-width 1.959964 × 0.288675 = 0.565792.
+    const result = pairedDifference([1, 1, 1, 0], [0, 1, 0, 0]);
+    expect(result.difference).toBeCloseTo(0.5, 12);
+    expect(result.low).toBeCloseTo(0.5 - 0.565792, 5);
+    expect(result.high).toBeCloseTo(0.5 + 0.565792, 5);
+  });
+
+  it('has no width when every user differs by the same amount, and refuses unpaired lists', () => {
+    expect(pairedDifference([1, 0.75], [0.5, 0.25])).toEqual({ difference: 0.5, low: 0.5, high: 0.5 });
+    expect(() => pairedDifference([1], [1, 0])).toThrow(RangeError);
   });
 });

@@ -7,7 +7,8 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
 
 /**
- * A hand-made model. Defaults: history half-life 60 days, similarities squared, buy-again weight 1.5.
+ * A hand-made model. Defaults: history half-life 60 days, similarities squared, buy-again weight 3,
+ * popularity prior 0.1 ('new' mode).
  *   A → B 0.8, C 0.4      B → A 0.8, D 0.5      C → A 0.4
  */
 function model(): RecModel {
@@ -27,7 +28,8 @@ function model(): RecModel {
       ['tea', ['E', 'D']],
       ['kitchen', ['C']],
     ]),
-    params: DEFAULT_PARAMS,
+    // Pinned, so the hand-computed scores below do not move when the defaults are retuned.
+    params: { ...DEFAULT_PARAMS, historyHalfLifeDays: 60, similarityPower: 2, repeatWeight: 3, popularityPrior: 0.1, browseWeight: 0.3 },
     stats: { users: 0, items: 5, interactions: 0, neighbours: 5 },
   };
 }
@@ -38,8 +40,8 @@ const skus = (list: { sku: string }[]) => list.map((r) => r.sku);
 
 // A bought 60 days ago (weight ½), B today (weight 1). Neighbour sums, similarities squared:
 //   B: ½·0.64 = 0.32   C: ½·0.16 = 0.08   A: 1·0.64 = 0.64   D: 1·0.25 = 0.25   (max 0.64)
-// Buy again (max 1): A ½, B 1. Score = neighbour/0.64 + 1.5 × buy-again:
-//   B 0.5 + 1.5 = 2.0   A 1 + 0.75 = 1.75   D 0.390625   C 0.125
+// Buy again (max 1): A ½, B 1. Score = neighbour/0.64 + 3 × buy-again:
+//   B 0.5 + 3 = 3.5   A 1 + 1.5 = 2.5   D 0.390625   C 0.125
 const history = [bought('A', 60), bought('B', 0)];
 
 describe('recommend', () => {
@@ -49,8 +51,8 @@ describe('recommend', () => {
 
     // Assess
     expect(out).toEqual([
-      { sku: 'B', source: 'personal', score: expect.closeTo(2.0, 12) },
-      { sku: 'A', source: 'personal', score: expect.closeTo(1.75, 12) },
+      { sku: 'B', source: 'personal', score: expect.closeTo(3.5, 12) },
+      { sku: 'A', source: 'personal', score: expect.closeTo(2.5, 12) },
       { sku: 'D', source: 'personal', score: expect.closeTo(0.390625, 12) },
       { sku: 'C', source: 'personal', score: expect.closeTo(0.125, 12) },
     ]);
@@ -79,7 +81,7 @@ describe('recommend', () => {
 
   it('offers an item bought longer ago than recentDays again', () => {
     // Prepare: A 120 days ago (weight ¼): B 0.16, C 0.04, A 0.64, D 0.25; buy again A ¼, B 1.
-    // A: 1 + 1.5·¼ = 1.375, D 0.390625, C 0.0625; B is recent and excluded.
+    // A: 1 + 3·¼ = 1.75, D 0.390625, C 0.0625; B is recent and excluded.
     const older = [bought('A', 120), bought('B', 0)];
 
     // Act
@@ -87,7 +89,7 @@ describe('recommend', () => {
 
     // Assess
     expect(out).toEqual([
-      { sku: 'A', source: 'personal', score: expect.closeTo(1.375, 12) },
+      { sku: 'A', source: 'personal', score: expect.closeTo(1.75, 12) },
       { sku: 'D', source: 'personal', score: expect.closeTo(0.390625, 12) },
       { sku: 'C', source: 'personal', score: expect.closeTo(0.0625, 12) },
     ]);
@@ -121,9 +123,40 @@ describe('recommend', () => {
     ]);
   });
 
+  it("in 'new' mode lets a trending candidate overtake a slightly better-linked one (popularity prior)", () => {
+    // Prepare: the user bought Q. Q → X 0.5, Y 0.45; popular [P1, Y, P2, P3, P4] (n = 5).
+    // Scaled neighbour scores (similarities squared): X 0.25/0.25 = 1, Y 0.2025/0.25 = 0.81.
+    // Prior 0.1 × (5 − rank)/5: Y (rank 1) + 0.08 = 0.89; X is not trending: 1. Prior 0.3: Y 0.81 + 0.24 = 1.05,
+    // and the list's scores are rescaled to a maximum of 1: Y 1, X 1/1.05.
+    const base = model();
+    const withQ: RecModel = {
+      ...base,
+      items: new Map([...base.items, ['Q', { neighbours: [['X', 0.5], ['Y', 0.45]] }]]),
+      popular: ['P1', 'Y', 'P2', 'P3', 'P4'],
+    };
+    const strongPrior: RecModel = { ...withQ, params: { ...withQ.params, popularityPrior: 0.3 } };
+
+    // Act
+    const mild = recommend(withQ, [bought('Q', 0)], { now: NOW, count: 2, mode: 'new' });
+    const strong = recommend(strongPrior, [bought('Q', 0)], { now: NOW, count: 2, mode: 'new' });
+    const all = recommend(strongPrior, [bought('Q', 200)], { now: NOW, count: 2, excludeRecentPurchases: false });
+
+    // Assess
+    expect(mild).toEqual([
+      { sku: 'X', source: 'personal', score: expect.closeTo(1, 12) },
+      { sku: 'Y', source: 'personal', score: expect.closeTo(0.89, 12) },
+    ]);
+    expect(strong).toEqual([
+      { sku: 'Y', source: 'personal', score: expect.closeTo(1, 12) },
+      { sku: 'X', source: 'personal', score: expect.closeTo(1 / 1.05, 12) },
+    ]);
+    // 'all' mode has no prior: buy-again Q (3) first, then X (1) ahead of Y (0.81).
+    expect(skus(all)).toEqual(['Q', 'X']);
+  });
+
   it('recommends an item the user keeps viewing but has not bought', () => {
     // Prepare: C viewed today (weight 0.3): A gets 0.3·0.16 = 0.048 (max), buy-again C 0.3 (max).
-    // A: 1, C: 1.5. Views are not purchases, so the recent-purchase rule leaves C alone.
+    // A: 1, C: 3. Views are not purchases, so the recent-purchase rule leaves C alone.
     const out = recommend(model(), [viewed('C', 0)], { now: NOW, count: 4 });
 
     // Assess

@@ -47,7 +47,7 @@ describe('trainRecommender (Rewake)', () => {
     const data = [buy('u1', 'A'), buy('u1', 'B'), buy('u2', 'A'), buy('u2', 'B'), buy('u2', 'C'), buy('u3', 'A'), buy('u3', 'A'), buy('u3', 'C')];
 
     // Act
-    const model = trainRecommender(data, { fittedAt: new Date(NOW) });
+    const model = trainRecommender(data, { fittedAt: new Date(NOW), params: { basketWeight: 0 } });
 
     // Assess
     const [w1, w2, w3] = [1 / Math.sqrt(2), 1 / Math.sqrt(3), 1 / Math.sqrt(2)];
@@ -61,6 +61,38 @@ describe('trainRecommender (Rewake)', () => {
     expect(neighboursOf(model, 'A').find(([s]) => s === 'B')![1]).toBeCloseTo(aToB, 12);
     expect(neighboursOf(model, 'B').find(([s]) => s === 'A')![1]).toBeCloseTo(bToA, 12);
     expect(aToB).not.toBeCloseTo(bToA, 3);
+  });
+
+  it('adds each order as a row of its own (basketWeight), so items of one order go together more', () => {
+    // Prepare: u1 orders {A, B} at t1 and {C} at t2; u2 orders {A, C} at t1. No decay, plain cosine
+    // (α ½); every strength is 1, so every value is ln 2, which cancels in a cosine: count them as 1.
+    // Rows are weighted (items in the row)^−½, orders also × basketWeight 1.
+    //   users:  u1 {A,B,C} w1 = 1/√3, u2 {A,C} w2 = 1/√2
+    //   orders: {A,B} 1/√2, {C} 1, {A,C} 1/√2
+    const t1 = NOW - 10 * DAY;
+    const data = [buy('u1', 'A', t1), buy('u1', 'B', t1), buy('u1', 'C', NOW), buy('u2', 'A', t1), buy('u2', 'C', t1)];
+    const params = { trainHalfLifeDays: Infinity, alpha: 0.5 };
+
+    // Act
+    const usersOnly = trainRecommender(data, { fittedAt: new Date(NOW), params: { ...params, basketWeight: 0 } });
+    const withOrders = trainRecommender(data, { fittedAt: new Date(NOW), params: { ...params, basketWeight: 1 } });
+
+    // Assess: B's neighbours. B·A gains the {A,B} order, B·C gains nothing; the norms gain every order.
+    const [w1, w2, o] = [1 / Math.sqrt(3), 1 / Math.sqrt(2), 1 / Math.SQRT2];
+    const nA = w1 + w2;
+    const nB = w1;
+    const nC = w1 + w2;
+    expect(neighboursOf(usersOnly, 'B')).toEqual([
+      ['A', expect.closeTo(w1 / Math.sqrt(nB * nA), 12)],
+      ['C', expect.closeTo(w1 / Math.sqrt(nB * nC), 12)],
+    ]);
+    const [oA, oB, oC] = [nA + o + o, nB + o, nC + 1 + o];
+    expect(neighboursOf(withOrders, 'B')).toEqual([
+      ['A', expect.closeTo((w1 + o) / Math.sqrt(oB * oA), 12)],
+      ['C', expect.closeTo(w1 / Math.sqrt(oB * oC), 12)],
+    ]);
+    // The plain baseline has no order rows: binary cosine over users, B→A = 1/√(1·2).
+    expect(neighboursOf(trainItemKnn(data), 'B')[0]).toEqual(['A', expect.closeTo(1 / Math.SQRT2, 12)]);
   });
 
   it('lets an old co-purchase count less than a fresh one (half-life 90 days)', () => {
