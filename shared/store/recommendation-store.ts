@@ -102,8 +102,8 @@ export class RecommendationStore {
   }
 
   /**
-   * `latest()`, reused for `pointerTtlMs`, so a new model is picked up within that time. Neither "no
-   * model yet" nor a failed read is kept: the first model is used as soon as it exists.
+   * `latest()`, reused for `pointerTtlMs`, so a new model (or the first one) is picked up within that
+   * time; a failed read is not kept.
    */
   private recentPointer(): Promise<Pointer | undefined> {
     const now = Date.now();
@@ -114,7 +114,7 @@ export class RecommendationStore {
       const forget = () => {
         if (this.cachedPointer === entry) this.cachedPointer = undefined;
       };
-      pointer.then((p) => p ?? forget(), forget);
+      pointer.catch(forget);
     }
     return this.cachedPointer.pointer;
   }
