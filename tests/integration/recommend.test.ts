@@ -145,3 +145,20 @@ describe('the recommender training job', () => {
     expect((await recommendationsFor('u-recent')).list.map((r) => r.sku)).toEqual(['cup-1', 'snack-1']);
   });
 });
+
+describe('the sender\'s view of the latest model', () => {
+  it('keeps using the model it found for the pointer TTL, then picks up the newer one', async () => {
+    // Prepare: a reader with a one-hour TTL that has read the current model.
+    const cached = new RecommendationStore(documentClient(), process.env.MODELS_TABLE!, 2, 3_600_000);
+    const profile = (await profiles.get('u-long-ago'))!;
+    const before = (await cached.forUser(profile))!.model.version;
+
+    // Act: a newer model appears.
+    const newer = await train(new Date(Date.parse(NOW) + 21 * DAY).toISOString());
+
+    // Assess: the caching reader still sees the one it had; a fresh one sees the newer at once.
+    expect(newer.version).not.toBe(before);
+    expect((await cached.forUser(profile))!.model.version).toBe(before);
+    expect((await store.forUser(profile))!.model.version).toBe(newer.version);
+  });
+});
