@@ -20,8 +20,10 @@ quietLocalEnv();
 const USAGE = `usage: rewake <command> [options]
 
 commands:
-  start   run the whole pipeline locally on the bundled data: ingest → scan → send → summary
-          --as-of YYYY-MM-DD   scan as of this day (default: the day after the data ends)
+  start   run the whole pipeline locally on the bundled data: ingest → weekly fit, recommend, scan, send
+          → the data's later events → outbox audit → reactivation report
+          --as-of YYYY-MM-DD   the first of four weekly scans (default 2011-10-18: the cadence and every
+                               attribution window then end inside the data)
           --out DIR            where the outbox and decisions go (default: out)
           --data-dir DIR       keep the emulator's data here instead of starting empty
           --json               print the summary as JSON
