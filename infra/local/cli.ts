@@ -162,17 +162,21 @@ interface ScanRound {
  * fit inside the data, so the reactivation figures are observed, not cut off.
  */
 export function demoFirstScanDay(lastEventAt: string, config: RewakeConfig): string {
-  const cadence = Math.max(...config.campaigns.winback.stepDays);
+  const cadence = lastWeeklyOffset(config.campaigns.winback.stepDays);
   const window = config.report.attributionDays;
   return new Date(Date.parse(lastEventAt.slice(0, 10)) - (cadence + window + 1) * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Weekly scans from the first until the cadence's last step has had its scan. */
+/** Weekly scans from the first until the cadence's last step has had its scan (on or after its day). */
 export function weeklyScanDays(first: string, stepDays: readonly number[]): string[] {
-  const span = Math.max(...stepDays);
   const days: string[] = [];
-  for (let offset = 0; offset <= span; offset += 7) days.push(new Date(Date.parse(first) + offset * 86_400_000).toISOString().slice(0, 10));
+  for (let offset = 0; offset <= lastWeeklyOffset(stepDays); offset += 7) days.push(new Date(Date.parse(first) + offset * 86_400_000).toISOString().slice(0, 10));
   return days;
+}
+
+/** Days from the first weekly scan to the one that sends the cadence's last step. */
+function lastWeeklyOffset(stepDays: readonly number[]): number {
+  return Math.ceil(Math.max(...stepDays) / 7) * 7;
 }
 
 async function serve(runtime: LocalRuntime, port: number, loadDemo: boolean): Promise<number> {
