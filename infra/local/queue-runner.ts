@@ -103,8 +103,11 @@ export async function drainQueue(opts: DrainQueueOptions): Promise<DrainStats> {
     stats.batches += 1;
     stats.received += records.length;
     for (const r of records) {
+      // A record the handler finished is done even if its delete was refused (its receipt handle
+      // went stale in a slow batch): it may come back and be handled again, idempotently, but it
+      // was not a failure that could end in the DLQ.
+      lastOutcome.set(r.messageId, failedIds.has(r.messageId) ? 'failed' : 'succeeded');
       const ok = !failedIds.has(r.messageId) && !notDeleted.has(r.messageId);
-      lastOutcome.set(r.messageId, ok ? 'succeeded' : 'failed');
       if (ok) stats.succeeded += 1;
       else stats.failed += 1;
     }
