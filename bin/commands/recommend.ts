@@ -7,12 +7,8 @@
  *
  * Exit codes: 0 trained, 1 no kept data, 2 bad usage.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../infra/aws/load-config';
 import { fakeLambdaContext } from '../../infra/local/lambda-context';
-import { startLocalRuntime } from '../../infra/local/runtime';
 import { now as clockNow } from '../../shared/clock';
 import { ENV, requireEnv } from '../../shared/env';
 import { recommend } from '../../shared/recommend';
@@ -20,9 +16,9 @@ import { documentClient } from '../../shared/store/dynamo';
 import { ProfileStore } from '../../shared/store/profile-store';
 import { RecommendationStore } from '../../shared/store/recommendation-store';
 import { CommandError, type CommandIO } from './fit';
+import { DEFAULT_DATA_DIR, withKeptData } from './kept-data';
 
 const USAGE = 'usage: recommend [--data-dir DIR] [--as-of YYYY-MM-DD] [--user ID]... [--json]';
-const DEFAULT_DATA_DIR = '.rewake-data';
 
 export async function runRecommend(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
@@ -31,14 +27,9 @@ export async function runRecommend(argv: string[], io: CommandIO = { stdout: pro
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) {
-      throw new CommandError(`no kept data in ${dataDir}: run \`rewake start --data-dir ${dataDir}\` or \`rewake serve --data-dir ${dataDir}\` first`, 1);
-    }
     const now = asOf ? new Date(`${asOf}T23:59:59Z`) : clockNow();
     const { config } = loadConfig();
-    const scratch = mkdtempSync(join(tmpdir(), 'rewake-recommend-'));
-    const runtime = await startLocalRuntime({ config, outDir: scratch, dataDir });
-    try {
+    return await withKeptData(dataDir, config, async () => {
       const { handler } = await import('../../functions/recommend/handler');
       const trained = await handler({ source: 'cli', now: now.toISOString() }, fakeLambdaContext({ functionName: 'rewake-recommend-local', timeoutMs: 900_000 }));
       const db = documentClient();
@@ -66,10 +57,7 @@ export async function runRecommend(argv: string[], io: CommandIO = { stdout: pro
       ];
       io.stdout.write(`${lines.join('\n')}\n`);
       return 0;
-    } finally {
-      await runtime.stop();
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   } catch (err) {
     if (err instanceof CommandError) {
       io.stderr.write(`recommend: ${err.message}${err.exitCode === 2 ? ` (${USAGE})` : ''}\n`);

@@ -9,17 +9,13 @@
  * simulated delivery and says that an uplift near zero is the honest result.
  * Exit codes: 0 written, 1 no kept data, 2 bad usage.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../infra/aws/load-config';
-import { startLocalRuntime } from '../../infra/local/runtime';
 import { now as clockNow } from '../../shared/clock';
 import { reportTable } from '../../shared/measure/report-text';
 import { CommandError, parseFlags, type CommandIO } from './fit';
+import { DEFAULT_DATA_DIR, withKeptData } from './kept-data';
 
 const USAGE = 'usage: report [--data-dir DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--as-of YYYY-MM-DD] [--out DIR] [--json]';
-const DEFAULT_DATA_DIR = '.rewake-data';
 
 export async function runReport(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
@@ -36,26 +32,15 @@ export async function runReport(argv: string[], io: CommandIO = { stdout: proces
     const now = asOf ? new Date(Date.parse(asOf) + 86_400_000 - 1) : clockNow();
     const dataDir = flags.get('--data-dir') ?? DEFAULT_DATA_DIR;
     const outDir = flags.get('--out') ?? 'out';
-    if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) {
-      throw new CommandError(`no kept data in ${dataDir}: run \`rewake serve --data-dir ${dataDir}\` and \`rewake scan --data-dir ${dataDir}\` first (or start --data-dir)`, 1);
-    }
-
     const { config } = loadConfig();
-    // The runtime's own files (outbox, decisions) go to a scratch directory: a report must not
-    // truncate the outbox or decisions an earlier run left in --out.
-    const scratch = mkdtempSync(join(tmpdir(), 'rewake-report-'));
-    const runtime = await startLocalRuntime({ config, outDir: scratch, dataDir });
-    try {
+    return await withKeptData(dataDir, config, async () => {
       const { produceReport, sourcesFromEnv, writeReportFiles } = await import('../../functions/report/produce');
       const report = await produceReport(sourcesFromEnv(config), { config, now, delivery: 'simulated', period: { from, to } });
       const files = writeReportFiles(report, outDir);
       io.stdout.write(flags.has('--json') ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
       io.stderr.write(`wrote ${files.html} and ${files.json}\n`);
       return 0;
-    } finally {
-      await runtime.stop();
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   } catch (err) {
     if (err instanceof CommandError) {
       io.stderr.write(`report: ${err.message}${err.exitCode === 2 ? ` (${USAGE})` : ''}\n`);
