@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../bin/commands/backtest';
 import { runFit } from '../../../bin/commands/fit';
 import { fixtureText } from './cdnow-fixture';
+import { capture } from '../../fixtures/capture';
 
 const dir = mkdtempSync(join(tmpdir(), 'rewake-fit-'));
 
@@ -22,16 +23,6 @@ const cdnowCsv = (() => {
   writeFileSync(file, `customer_id,date,amount\n${rows.join('\n')}\n`);
   return file;
 })();
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 function writeCsv(name: string, text: string): string {
   const file = join(dir, name);

@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEvalRecs } from '../../../bin/commands/eval-recs';
+import { capture } from '../../fixtures/capture';
 
 const SLICE = 'data/online-retail-slice.csv';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 describe('rewake eval-recs', () => {
   it('prints one JSON object with the three models for all and new items', async () => {
